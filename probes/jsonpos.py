@@ -1,0 +1,78 @@
+"""Find the line of a JSON path in a file's text, so that messages read ``file:line: path: …``.
+
+The standard ``json`` module keeps no positions, so this walks the text once with the standard
+library's own string scanner. It only locates; validity is decided by ``json.loads`` beforehand.
+"""
+
+from __future__ import annotations
+
+import re
+from json.decoder import scanstring
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
+
+
+def _skip(text: str, pos: int) -> int:
+    return _SPACE.match(text, pos).end()
+
+
+def _end_of_value(text: str, pos: int) -> int:
+    """Position just after the value that starts at ``pos``."""
+    char = text[pos]
+    if char == '"':
+        return scanstring(text, pos + 1)[1]
+    if char in "[{":
+        closing = "]" if char == "[" else "}"
+        pos = _skip(text, pos + 1)
+        if text[pos] == closing:
+            return pos + 1
+        while True:
+            if char == "{":
+                pos = _skip(text, scanstring(text, _skip(text, pos) + 1)[1])
+                pos = _skip(text, pos + 1)  # past the colon
+            pos = _skip(text, _end_of_value(text, _skip(text, pos)))
+            if text[pos] == closing:
+                return pos + 1
+            pos += 1  # past the comma
+    match = _SCALAR.match(text, pos)
+    return match.end() if match else pos + 1
+
+
+def _child(text: str, pos: int, key: int | str) -> int | None:
+    """Position of the member ``key`` of the container at ``pos``, or None."""
+    opening = text[pos]
+    pos = _skip(text, pos + 1)
+    index = 0
+    while pos < len(text) and text[pos] not in "]}":
+        if opening == "{":
+            name, end = scanstring(text, pos + 1)
+            pos = _skip(text, _skip(text, end) + 1)
+            if name == key:
+                return pos
+        elif index == key:
+            return pos
+        pos = _skip(text, _end_of_value(text, pos))
+        if text[pos] == ",":
+            pos = _skip(text, pos + 1)
+        index += 1
+    return None
+
+
+def line_of(text: str, location: tuple[int | str, ...]) -> int | None:
+    """1-based line of the deepest part of ``location`` found in ``text`` (None if not even the root)."""
+    try:
+        pos = _skip(text, 0)
+        found = pos
+        for key in location:
+            if pos >= len(text) or text[pos] not in "[{":
+                break
+            if (text[pos] == "[") != isinstance(key, int):
+                break
+            child = _child(text, pos, key)
+            if child is None:
+                break
+            pos = found = child
+        return text.count("\n", 0, found) + 1
+    except (IndexError, ValueError, RecursionError):
+        return None

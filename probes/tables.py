@@ -1,0 +1,237 @@
+"""Turn the merged cells into plain table data for one matrix: columns, rows, footnotes, summary.
+
+Everything a template needs is computed here, as plain dataclasses, so that the Jinja macros only
+lay out and escape, and so that these functions can be tested without building a site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from probes.catalog import Matrix, Row, Section
+from probes.dataset import Dataset
+from probes.implementations import Implementation
+from probes.merge import Cell
+from probes.report import Origin
+from probes.status import Status
+from probes.text import plain
+
+
+@dataclass(frozen=True)
+class CellView:
+    """One table cell as the page shows it."""
+
+    implementation: str
+    row: str
+    status: Status
+    message: str = ""
+    footnote: int | None = None
+    origin: Origin | None = None
+    date: dt.date | None = None
+    run: str | None = None
+    evidence: int = 0
+    stale: bool = False
+
+    @property
+    def tip(self) -> str:
+        """Plain text for the hover/focus popover: the grade, the reason and where it came from."""
+        parts = [self.status.label]
+        if self.message:
+            parts.append(plain(self.message))
+        if self.origin is not None and self.date is not None:
+            parts.append(f"{self.origin.value} {self.date.isoformat()}" + (" (stale)" if self.stale else ""))
+        return " — ".join(parts)
+
+
+@dataclass(frozen=True)
+class RowView:
+    row: Row
+    cells: list[CellView]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    section: Section
+    rows: list[RowView]
+
+
+@dataclass(frozen=True)
+class Footnote:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """Counts for one column, computed from graded cells only, so that it can show failures."""
+
+    implementation: Implementation
+    tested: int
+    passing: int
+    failing: int
+    rows: int
+
+    @property
+    def coverage(self) -> int:
+        """Tested rows as a whole percentage of the matrix's rows."""
+        return round(100 * self.tested / self.rows) if self.rows else 0
+
+
+@dataclass(frozen=True)
+class Details:
+    """Which models, endpoints and versions stand behind one column's current cells."""
+
+    implementation: Implementation
+    models: list[str]
+    endpoints: list[str]
+    versions: list[str]
+    sources: list[str]
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    matrix: Matrix
+    columns: list[Implementation]
+    sections: list[SectionView]
+    footnotes: list[Footnote] = field(default_factory=list)
+    retired: list[Row] = field(default_factory=list)
+    summary: list[SummaryLine] = field(default_factory=list)
+    details: list[Details] = field(default_factory=list)
+
+
+def columns_for(matrix: Matrix, dataset: Dataset, cells: dict[tuple[str, str], Cell]) -> list[Implementation]:
+    """The matrix's columns: as listed in the matrix, else every implementation with a cell in it."""
+    if matrix.implementations is not None:
+        return [dataset.implementations[i] for i in matrix.implementations]
+    rows = set(matrix.row_ids)
+    present = {impl for (impl, row) in cells if row in rows}
+    return [impl for impl in dataset.implementations.values() if impl.id in present]
+
+
+def cell_view(
+    impl: str,
+    row: str,
+    cell: Cell | None,
+    footnote: int | None,
+    today: dt.date,
+    stale_after: dt.timedelta | None,
+    inline_footnote: bool,
+) -> CellView:
+    """The view of one cell; a missing cell is shown as not tested."""
+    if cell is None:
+        return CellView(
+            implementation=impl, row=row, status=Status.UNTESTED, message="no report covers this cell"
+        )
+    result = cell.current.result
+    message = result.message
+    if inline_footnote and result.footnote:
+        message = f"{message} — {result.footnote}" if message else result.footnote
+    return CellView(
+        implementation=impl,
+        row=row,
+        status=result.status,
+        message=message,
+        footnote=footnote,
+        origin=cell.origin,
+        date=cell.date,
+        run=cell.current.source.path,
+        evidence=len(result.evidence),
+        stale=stale_after is not None and today - cell.date > stale_after,
+    )
+
+
+def build_matrix(
+    matrix: Matrix,
+    dataset: Dataset,
+    cells: dict[tuple[str, str], Cell],
+    *,
+    today: dt.date | None = None,
+    stale_after_days: int | None = None,
+) -> MatrixView:
+    """Lay out one matrix: sections of rows by columns, footnotes numbered in reading order."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    stale_after = dt.timedelta(days=stale_after_days) if stale_after_days else None
+    columns = columns_for(matrix, dataset, cells)
+    numbers: dict[str, int] = {}
+    sections = []
+    for section in matrix.sections:
+        row_views = []
+        for row_id in section.rows:
+            views = []
+            for impl in columns:
+                cell = cells.get((impl.id, row_id))
+                number = None
+                text = cell.current.result.footnote if cell else None
+                if matrix.footnotes and text:
+                    number = numbers.setdefault(text, len(numbers) + 1)
+                views.append(
+                    cell_view(impl.id, row_id, cell, number, today, stale_after, not matrix.footnotes)
+                )
+            row_views.append(RowView(row=dataset.row(row_id), cells=views))
+        sections.append(SectionView(section=section, rows=row_views))
+    footnotes = [Footnote(number=n, text=t) for t, n in numbers.items()]
+    view = MatrixView(
+        matrix=matrix,
+        columns=columns,
+        sections=sections,
+        footnotes=footnotes,
+        retired=dataset.catalog.retired_rows if matrix.retired else [],
+    )
+    if matrix.summary:
+        view = MatrixView(
+            **{**view.__dict__, "summary": summarize(view), "details": details(matrix, columns, cells)}
+        )
+    return view
+
+
+def summarize(view: MatrixView) -> list[SummaryLine]:
+    """Tested / passing / failing counts per column. Passing counts ✅ and ⚠️; failing counts ❌."""
+    rows = [r for s in view.sections for r in s.rows]
+    lines = []
+    for index, impl in enumerate(view.columns):
+        statuses = [r.cells[index].status for r in rows]
+        lines.append(
+            SummaryLine(
+                implementation=impl,
+                tested=sum(s.tested for s in statuses),
+                passing=sum(s in (Status.PASS, Status.DEVIATION) for s in statuses),
+                failing=sum(s is Status.FAIL for s in statuses),
+                rows=len(rows),
+            )
+        )
+    return lines
+
+
+def details(
+    matrix: Matrix, columns: list[Implementation], cells: dict[tuple[str, str], Cell]
+) -> list[Details]:
+    """The models, endpoint hosts, versions and sources of the reports that supply each column."""
+    out = []
+    for impl in columns:
+        reports = {}
+        for row_id in matrix.row_ids:
+            cell = cells.get((impl.id, row_id))
+            if cell is not None:
+                reports[cell.current.source.path] = cell.current.report
+        models: set[str] = set()
+        endpoints: set[str] = set()
+        versions: set[str] = set()
+        sources: set[str] = set()
+        for report in reports.values():
+            models.update(report.models)
+            if report.base_url:
+                endpoints.add(urlsplit(report.base_url).hostname or "")
+            if report.implementation_version:
+                versions.add(report.implementation_version)
+            if report.prober:
+                versions.add(report.prober)
+            if report.source:
+                sources.add(report.source)
+        out.append(
+            Details(
+                impl, sorted(models), sorted(e for e in endpoints if e), sorted(versions), sorted(sources)
+            )
+        )
+    return out
