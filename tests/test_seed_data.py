@@ -1,0 +1,215 @@
+"""The hand-entered seed reports must say what the two reference matrices say, cell for cell.
+
+The expected grades are parsed from the seed pages themselves (``../shared/seeds`` beside the
+clone), not typed here, so a wrong, missing or extra cell in ``data/reports`` fails this test.
+Probed runs exist to overrule the seeds, so only hand-entered (manual) reports are merged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from probes.catalog import Matrix
+from probes.dataset import Dataset, load_dataset
+from probes.merge import Cell, merge
+from probes.report import Origin
+from probes.status import Status
+from probes.text import plain
+
+DATA = Path(__file__).parents[1] / "data"
+SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
+CORE_PAGE = SEEDS / "matrix-core.md"
+FEATURES_PAGE = SEEDS / "matrix-features.md"
+
+pytestmark = pytest.mark.skipif(
+    not (CORE_PAGE.is_file() and FEATURES_PAGE.is_file()),
+    reason="the reference matrices (shared/seeds/*.md beside the clone) are not available",
+)
+
+CORE_MARKS = {
+    "✅": Status.PASS,
+    "⚠️": Status.DEVIATION,
+    "❌": Status.FAIL,
+    "n/a": Status.OUT_OF_SCOPE,
+    "—": Status.OUT_OF_SCOPE,
+}
+FEATURE_MARK = re.compile(r"(yes|partial|no)(\d*)")
+FEATURE_GRADES = {"yes": Status.PASS, "partial": Status.DEVIATION, "no": Status.FAIL}
+
+FEATURE_ALIASES = {
+    "streaming (sse)": "chat.stream",
+    "logprobs": "chat.logprobs",
+    "seed param (reproducible)": "chat.seed",
+}
+"""Feature-page labels whose wording differs from the catalog title of the same row."""
+
+
+@dataclass(frozen=True)
+class SeedCell:
+    """One cell of a seed table, before it is mapped to catalog ids."""
+
+    section: str
+    label: str
+    column: str
+    mark: str
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The grade a seed page gives one (implementation, row), and the footnote number it cites."""
+
+    status: Status
+    page: str
+    footnote: int | None = None
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def seed_cells(text: str) -> Iterator[SeedCell]:
+    """Every cell of every table on a page; a row may be split over a label line and a marks line."""
+    lines = text.splitlines()
+    section = ""
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.endswith("¶"):
+            section = line.removesuffix("¶").strip()
+        is_header = line.startswith("|") and index + 1 < len(lines) and lines[index + 1].startswith("|---")
+        if not is_header:
+            index += 1
+            continue
+        columns = _cells(line)[1:]
+        index += 2
+        while index < len(lines):
+            line = lines[index]
+            if line.startswith("|"):
+                label, *marks = _cells(line)
+                index += 1
+            elif line.endswith("|") and index + 1 < len(lines):
+                label, marks = line.removesuffix("|").strip(), _cells(lines[index + 1])
+                index += 2
+            else:
+                break
+            assert len(marks) == len(columns), f"{label!r} has {len(marks)} cells for {len(columns)} columns"
+            for column, mark in zip(columns, marks, strict=True):
+                yield SeedCell(section, label, column, mark)
+
+
+def normalise(label: str) -> str:
+    """A row label reduced to what both pages and the catalog share: no method, marks or case."""
+    text = plain(label).lower().replace("*", "")
+    text = re.sub(r"^(get|post) ", "", text).replace(" (legacy)", "")
+    return " ".join(text.split())
+
+
+@cache
+def dataset() -> Dataset:
+    return load_dataset(DATA)
+
+
+def implementation_for(column: str) -> str:
+    """The implementation a column header names, e.g. ``llama.cpp server`` is ``llama-cpp``."""
+    found = [
+        impl.id
+        for impl in dataset().implementations.values()
+        if column == impl.name or column.startswith(impl.name + " ")
+    ]
+    assert len(found) == 1, f"column {column!r} matches implementations {found}"
+    return found[0]
+
+
+def row_for(matrix: Matrix, cell: SeedCell, by_section: bool) -> str:
+    """The catalog row of a seed label, looked up among the matrix's rows (or its section's)."""
+    sections = [s for s in matrix.sections if not by_section or s.title == cell.section]
+    assert sections, f"no section {cell.section!r} in matrix {matrix.id!r}"
+    label = normalise(cell.label)
+    if label in FEATURE_ALIASES:
+        return FEATURE_ALIASES[label]
+    found = [row for s in sections for row in s.rows if normalise(dataset().row(row).title) == label]
+    assert len(found) == 1, f"seed row {cell.label!r} matches catalog rows {found} in {matrix.id!r}"
+    return found[0]
+
+
+@cache
+def expected() -> dict[tuple[str, str], list[Expected]]:
+    """Every seed cell by (implementation, row); the core page comes last, so it wins."""
+    out: dict[tuple[str, str], list[Expected]] = {}
+    core = dataset().matrix("core")
+    features = dataset().matrix("features")
+
+    seen: set[tuple[str, str]] = set()
+    for cell in seed_cells(FEATURES_PAGE.read_text(encoding="utf-8")):
+        match = FEATURE_MARK.fullmatch(cell.mark)
+        assert match, f"unknown mark {cell.mark!r} for {cell.label!r}"
+        key = (implementation_for(cell.column), row_for(features, cell, by_section=False))
+        assert key not in seen, f"{key} appears twice on the features page"
+        seen.add(key)
+        footnote = int(match[2]) if match[2] else None
+        out.setdefault(key, []).append(Expected(FEATURE_GRADES[match[1]], "features", footnote))
+    assert {row for _, row in seen} == set(features.row_ids), "features page and matrix rows differ"
+
+    seen.clear()
+    for cell in seed_cells(CORE_PAGE.read_text(encoding="utf-8")):
+        assert cell.mark in CORE_MARKS, f"unknown mark {cell.mark!r} for {cell.label!r}"
+        key = (implementation_for(cell.column), row_for(core, cell, by_section=True))
+        assert key not in seen, f"{key} appears twice on the core page"
+        seen.add(key)
+        out.setdefault(key, []).append(Expected(CORE_MARKS[cell.mark], "core"))
+    assert {row for _, row in seen} == set(core.row_ids), "core page and matrix rows differ"
+    return out
+
+
+@cache
+def cells() -> dict[tuple[str, str], Cell]:
+    return merge(r for r in dataset().reports if r.report.origin is Origin.MANUAL)
+
+
+def test_the_seed_pages_are_parsed_whole() -> None:
+    """Guards the parser: a page it half-reads would make every other check here pass vacuously."""
+    per_page = {"core": 0, "features": 0}
+    for entries in expected().values():
+        for entry in entries:
+            per_page[entry.page] += 1
+    assert per_page == {
+        "core": len(dataset().matrix("core").row_ids) * 6,
+        "features": len(dataset().matrix("features").row_ids) * 5,
+    }
+
+
+def test_every_seed_cell_has_its_grade_and_the_core_page_wins() -> None:
+    wrong = []
+    for (impl, row), entries in sorted(expected().items()):
+        cell = cells().get((impl, row))
+        if cell is None:
+            wrong.append(f"{impl} {row}: missing, seed says {entries[-1].status}")
+            continue
+        if cell.status is not entries[-1].status:
+            wrong.append(f"{impl} {row}: {cell.status}, {entries[-1].page} page says {entries[-1].status}")
+        recorded = [entry.result.status for entry in cell.history]
+        for entry in entries:
+            if entry.status not in recorded:
+                wrong.append(f"{impl} {row}: no report carries the {entry.page} page's {entry.status}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_each_footnote_number_has_one_text_that_survives_the_merge() -> None:
+    """The site numbers footnotes by text: one number must be one text, on every cell that cites it."""
+    citing: dict[int, list[tuple[str, str]]] = {}
+    for key, entries in expected().items():
+        for entry in entries:
+            if entry.footnote is not None:
+                citing.setdefault(entry.footnote, []).append(key)
+    texts: dict[int, str] = {}
+    for number, keys in sorted(citing.items()):
+        shown = {cells()[key].current.result.footnote for key in keys}
+        assert len(shown) == 1 and None not in shown, f"footnote {number} is shown as {shown} on {keys}"
+        texts[number] = shown.pop()
+    assert len(set(texts.values())) == len(texts), "two footnote numbers share one text"
