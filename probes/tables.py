@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from probes.catalog import Matrix, Row, Section
-from probes.dataset import Dataset
+from probes.dataset import Dataset, LoadedReport
 from probes.implementations import Implementation
-from probes.merge import Cell
+from probes.merge import Cell, report_order
 from probes.report import Origin
 from probes.status import Status
 from probes.text import plain
@@ -28,6 +28,7 @@ class CellView:
     status: Status
     message: str = ""
     footnote: int | None = None
+    note: str = ""
     origin: Origin | None = None
     date: dt.date | None = None
     run: str | None = None
@@ -40,6 +41,8 @@ class CellView:
         parts = [self.status.label]
         if self.message:
             parts.append(plain(self.message))
+        if self.note:
+            parts.append((f"[{self.footnote}] " if self.footnote else "") + plain(self.note))
         if self.origin is not None and self.date is not None:
             parts.append(f"{self.origin.value} {self.date.isoformat()}" + (" (stale)" if self.stale else ""))
         return " — ".join(parts)
@@ -117,7 +120,6 @@ def cell_view(
     footnote: int | None,
     today: dt.date,
     stale_after: dt.timedelta | None,
-    inline_footnote: bool,
 ) -> CellView:
     """The view of one cell; a missing cell is shown as not tested."""
     if cell is None:
@@ -125,15 +127,13 @@ def cell_view(
             implementation=impl, row=row, status=Status.UNTESTED, message="no report covers this cell"
         )
     result = cell.current.result
-    message = result.message
-    if inline_footnote and result.footnote:
-        message = f"{message} — {result.footnote}" if message else result.footnote
     return CellView(
         implementation=impl,
         row=row,
         status=result.status,
-        message=message,
+        message=result.message,
         footnote=footnote,
+        note=result.footnote or "",
         origin=cell.origin,
         date=cell.date,
         run=cell.current.source.path,
@@ -166,9 +166,7 @@ def build_matrix(
                 text = cell.current.result.footnote if cell else None
                 if matrix.footnotes and text:
                     number = numbers.setdefault(text, len(numbers) + 1)
-                views.append(
-                    cell_view(impl.id, row_id, cell, number, today, stale_after, not matrix.footnotes)
-                )
+                views.append(cell_view(impl.id, row_id, cell, number, today, stale_after))
             row_views.append(RowView(row=dataset.row(row_id), cells=views))
         sections.append(SectionView(section=section, rows=row_views))
     footnotes = [Footnote(number=n, text=t) for t, n in numbers.items()]
@@ -235,3 +233,60 @@ def details(
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class CellDetail:
+    """One cell on an implementation's page: the grade, the full result and how it changed."""
+
+    row: Row
+    view: CellView
+    cell: Cell | None
+
+
+@dataclass(frozen=True)
+class DetailGroup:
+    title: str
+    cells: list[CellDetail]
+
+
+@dataclass(frozen=True)
+class ImplementationView:
+    implementation: Implementation
+    reports: list[LoadedReport]
+    groups: list[DetailGroup]
+
+
+def build_implementation(
+    impl: Implementation,
+    dataset: Dataset,
+    cells: dict[tuple[str, str], Cell],
+    *,
+    today: dt.date | None = None,
+    stale_after_days: int | None = None,
+) -> ImplementationView:
+    """Every cell of one implementation, grouped by the sections it appears in first, each row once."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    stale_after = dt.timedelta(days=stale_after_days) if stale_after_days else None
+    shown: set[str] = set()
+    groups = []
+
+    def detail(row_id: str) -> CellDetail:
+        cell = cells.get((impl.id, row_id))
+        return CellDetail(
+            dataset.row(row_id), cell_view(impl.id, row_id, cell, None, today, stale_after), cell
+        )
+
+    for matrix in dataset.catalog.matrices.values():
+        for section in matrix.sections:
+            rows = [r for r in section.rows if r not in shown]
+            shown.update(rows)
+            if rows:
+                groups.append(DetailGroup(f"{matrix.title}: {section.title}", [detail(r) for r in rows]))
+    others = sorted(row for (i, row) in cells if i == impl.id and row not in shown)
+    if others:
+        groups.append(DetailGroup("Other rows", [detail(r) for r in others]))
+    reports = sorted(
+        (r for r in dataset.reports if r.report.implementation == impl.id), key=report_order, reverse=True
+    )
+    return ImplementationView(implementation=impl, reports=reports, groups=groups)

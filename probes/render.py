@@ -1,0 +1,122 @@
+"""Put matrices into pages: find the markers in a page's Markdown and render views with Jinja macros.
+
+The hook in ``scripts/hooks/matrix.py`` only wires MkDocs events to this module. Rendering uses
+the theme's Jinja environment and the macros in ``overrides/partials/aioc/matrix.html``; the
+environment does not autoescape, so the macros escape every value from data with ``|e`` and
+prose passes through :func:`probes.text.render_inline`, which never lets HTML through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment
+
+from probes.dataset import Dataset
+from probes.merge import Cell, merge
+from probes.status import LEGEND
+from probes.tables import build_implementation, build_matrix
+from probes.text import plain, render_inline
+
+TEMPLATE = "partials/aioc/matrix.html"
+MARKER = re.compile(r"<!--\s*aioc:(?P<kind>[a-z]+)\s+(?P<id>[a-z0-9._-]+)\s*-->")
+"""``<!-- aioc:matrix core -->`` or ``<!-- aioc:implementation llama-cpp -->`` in a page."""
+
+IMPLEMENTATIONS_DIR = "implementations"
+
+
+class MarkerError(Exception):
+    """A page names a matrix or implementation that the data does not define."""
+
+
+@dataclass
+class Renderer:
+    """Renders the views of one loaded dataset; built once per site build."""
+
+    env: Environment
+    dataset: Dataset
+    cells: dict[tuple[str, str], Cell]
+    today: dt.date
+    stale_after_days: int | None = None
+
+    @classmethod
+    def create(
+        cls,
+        env: Environment,
+        dataset: Dataset,
+        *,
+        today: dt.date | None = None,
+        stale_after_days: int | None = None,
+    ) -> Renderer:
+        """Merge the reports once and prepare the Jinja environment's filters."""
+        env.filters["prose"] = render_inline
+        env.filters["plain"] = plain
+        return cls(
+            env=env,
+            dataset=dataset,
+            cells=merge(dataset.reports),
+            today=today or dt.datetime.now(dt.UTC).date(),
+            stale_after_days=stale_after_days,
+        )
+
+    @property
+    def macros(self) -> Any:
+        """The macros of the matrix template (a Jinja template module)."""
+        return self.env.get_template(TEMPLATE).module
+
+    def matrix(self, matrix_id: str, link: Callable[[str], str]) -> str:
+        """The Markdown (headings) and HTML (tables) of one matrix."""
+        if matrix_id not in self.dataset.catalog.matrices:
+            raise MarkerError(
+                f"unknown matrix {matrix_id!r}; defined: {', '.join(self.dataset.catalog.matrices)}"
+            )
+        view = build_matrix(
+            self.dataset.matrix(matrix_id),
+            self.dataset,
+            self.cells,
+            today=self.today,
+            stale_after_days=self.stale_after_days,
+        )
+        return str(self.macros.matrix(view, LEGEND, link))
+
+    def implementation(self, impl_id: str, link: Callable[[str], str]) -> str:
+        """The page body of one implementation: its reports and every cell with evidence."""
+        if impl_id not in self.dataset.implementations:
+            raise MarkerError(f"unknown implementation {impl_id!r}")
+        view = build_implementation(
+            self.dataset.implementations[impl_id],
+            self.dataset,
+            self.cells,
+            today=self.today,
+            stale_after_days=self.stale_after_days,
+        )
+        return str(self.macros.implementation(view, LEGEND, link))
+
+    def replace_markers(self, markdown: str, link: Callable[[str], str]) -> str:
+        """Replace every marker in a page; unknown kinds or ids raise MarkerError."""
+
+        def one(match: re.Match[str]) -> str:
+            kind, ident = match["kind"], match["id"]
+            if kind == "matrix":
+                return self.matrix(ident, link)
+            if kind == "implementation":
+                return self.implementation(ident, link)
+            raise MarkerError(f"unknown marker kind {kind!r} (use aioc:matrix or aioc:implementation)")
+
+        return MARKER.sub(one, markdown)
+
+
+def implementation_page(impl_id: str) -> str:
+    """Docs-relative path of an implementation's generated page."""
+    return f"{IMPLEMENTATIONS_DIR}/{impl_id}.md"
+
+
+def implementation_markdown(dataset: Dataset, impl_id: str) -> str:
+    """The Markdown source of a generated implementation page: a title and a marker."""
+    impl = dataset.implementations[impl_id]
+    return f"# {html.escape(impl.name)}\n\n<!-- aioc:implementation {impl.id} -->\n"

@@ -1,0 +1,75 @@
+"""MkDocs hook: load data/, validate it, merge it, and put the matrices into the pages.
+
+Thin on purpose: every decision lives in the tested ``probes`` package. This module keeps no
+state between builds except what ``on_config`` sets afresh, because ``mkdocs serve`` does not
+reload hook modules when it rebuilds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from probes.dataset import DataError, load_dataset
+from probes.render import MarkerError, Renderer, implementation_markdown, implementation_page
+
+log = logging.getLogger("mkdocs.plugins.aioc")
+
+_renderer: Renderer | None = None
+
+
+def _options(config: MkDocsConfig) -> dict:
+    return dict(config.extra.get("aioc") or {})
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Load and validate all data; any problem stops the build with file and JSON path."""
+    global _renderer
+    _renderer = None
+    options = _options(config)
+    data_dir = Path(config.config_file_path).parent / options.get("data_dir", "data")
+    try:
+        dataset = load_dataset(data_dir)
+    except DataError as exc:
+        count = len(exc.problems)
+        raise PluginError(f"aioc: {count} problem{'s' * (count != 1)} in the data:\n{exc}") from None
+    today = options.get("today")
+    _renderer = Renderer.create(
+        config.theme.get_env(),
+        dataset,
+        today=dt.date.fromisoformat(str(today)) if today else None,
+        stale_after_days=options.get("stale_after_days"),
+    )
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Add one generated page per implementation."""
+    assert _renderer is not None
+    for impl_id in _renderer.dataset.implementations:
+        path = implementation_page(impl_id)
+        if files.get_file_from_path(path) is None:
+            content = implementation_markdown(_renderer.dataset, impl_id)
+            files.append(File.generated(config, path, content=content))
+    return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Replace ``<!-- aioc:… -->`` markers with rendered matrices."""
+    assert _renderer is not None
+
+    def link(impl_id: str) -> str:
+        target = files.get_file_from_path(implementation_page(impl_id))
+        return get_relative_url(target.url, page.file.url) if target else "#"
+
+    try:
+        return _renderer.replace_markers(markdown, link)
+    except MarkerError as exc:
+        raise PluginError(f"aioc: {page.file.src_uri}: {exc}") from None

@@ -1,0 +1,62 @@
+"""Shared fixtures: a copy of data/ to plant files in, and a real MkDocs build of the site into tmp."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of the repository's data/ directory."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def write_json(path: Path, payload: Any) -> Path:
+    """Write a data file the way contributors do (UTF-8, indented)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def build_site(site_dir: Path, data_dir: Path | None = None, **aioc_options: Any) -> Path:
+    """Build the real site (mkdocs.yml, hook, theme overrides) into ``site_dir`` and return it."""
+    options = {"data_dir": str(data_dir or DATA), "stale_after_days": 365, **aioc_options}
+    config = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(site_dir), extra={"aioc": options})
+    mkdocs_build(config)
+    return site_dir
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built once from the repository's own data."""
+    return build_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Callable[..., Path]:
+    """Build the site from a given data directory into a fresh folder."""
+    counter = iter(range(100))
+
+    def run(data_dir: Path, **options: Any) -> Path:
+        return build_site(tmp_path / f"site{next(counter)}", data_dir, **options)
+
+    return run
+
+
+def page(site_dir: Path, path: str) -> BeautifulSoup:
+    """Parse one built page."""
+    return BeautifulSoup((site_dir / path).read_text(encoding="utf-8"), "html.parser")

@@ -1,0 +1,148 @@
+"""Build the real site and read its HTML: rows, columns, sections, legend, footnotes, toggles, pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from conftest import page
+
+from probes.dataset import load_dataset
+from probes.status import Status
+
+DATA = load_dataset(Path(__file__).resolve().parents[1] / "data")
+
+
+def table_rows(soup, table_id: str) -> dict[str, dict[str, str]]:
+    """Row id -> {column id -> status class} for one rendered table."""
+    table = soup.find("table", id=table_id)
+    assert table is not None, f"no table {table_id}"
+    out = {}
+    for tr in table.tbody.find_all("tr"):
+        statuses = {}
+        for td in tr.find_all("td"):
+            status = next(
+                c.removeprefix("aioc-") for c in td["class"] if c.removeprefix("aioc-") in set(Status)
+            )
+            statuses[td["data-aioc-col"]] = status
+        out[tr["id"]] = statuses
+    return out
+
+
+def test_core_matrix_has_every_section_row_and_column(site: Path) -> None:
+    soup = page(site, "index.html")
+    matrix = DATA.matrix("core")
+    sections = {s.id: s for s in matrix.sections}
+    assert [len(s.rows) for s in matrix.sections] == [10, 7, 7]
+    for section in sections.values():
+        heading = soup.find("h2", id=section.id)
+        assert heading is not None and section.title in heading.get_text()
+        assert heading.find("a", class_="headerlink"), "section headings carry permalinks"
+        rows = table_rows(soup, f"table-core-{section.id}")
+        assert list(rows) == [f"row-core-{r}" for r in section.rows]
+        for row_id in section.rows:
+            title_cell = soup.find("tr", id=f"row-core-{row_id}").th.get_text()
+            plain_title = DATA.row(row_id).title.replace("`", "")
+            assert plain_title in title_cell
+    header = [
+        th["data-aioc-col"]
+        for th in soup.find("table", id="table-core-core-surface").thead.find_all("th")[1:]
+    ]
+    assert header == ["openai", "vllm", "llama-cpp", "ollama", "lm-studio", "tabbyapi", "wai"]
+
+
+def test_cells_show_the_merged_status(site: Path) -> None:
+    soup = page(site, "index.html")
+    rows = table_rows(soup, "table-core-core-surface")
+    # Facts from the seed matrix, through the data files: TabbyAPI has no embeddings.
+    assert rows["row-core-embeddings"]["tabbyapi"] == "fail"
+    assert rows["row-core-models.list"]["openai"] == "pass"
+    extensions = table_rows(soup, "table-core-extensions")
+    assert extensions["row-core-responses.compact"]["openai"] == "pass"
+
+
+def test_legend_lists_every_status_once(site: Path) -> None:
+    soup = page(site, "index.html")
+    legend = soup.find("p", class_="aioc-legend")
+    items = legend.find_all("span", class_="aioc-legend-item")
+    assert [i.get_text(" ", strip=True) for i in items] == [f"{s.symbol} {s.label}" for s in Status]
+
+
+def test_retired_section_lists_image_variations(site: Path) -> None:
+    soup = page(site, "index.html")
+    assert soup.find("h2", id="retired")
+    entry = soup.find("dt", id="retired-images.variations")
+    assert "/v1/images/variations" in entry.get_text() and "2026-05-12" in entry.get_text()
+    reason = entry.find_next_sibling("dd").get_text()
+    assert "404" in reason and "gpt-image-1" in reason
+    # A retired row is not a row of any live table.
+    assert not soup.find("tr", id="row-core-images.variations")
+
+
+def test_prose_sections_are_there(site: Path) -> None:
+    soup = page(site, "index.html")
+    for heading in ("caveats", "help-us-keep-it-honest"):
+        assert soup.find("h2", id=heading) is not None
+
+
+def test_toggles_markup_one_checkbox_per_column(site: Path) -> None:
+    for path, matrix_id in (("index.html", "core"), ("features/index.html", "features")):
+        soup = page(site, path)
+        box = soup.find("div", class_="aioc-toggles", attrs={"data-aioc-matrix": matrix_id})
+        assert box is not None and box.has_attr("hidden"), "hidden until the script runs: no-JS shows all"
+        toggles = [i["data-aioc-col"] for i in box.find_all("input", type="checkbox")]
+        header = [
+            th["data-aioc-col"] for th in soup.find("table", class_="aioc-table").thead.find_all("th")[1:]
+        ]
+        assert toggles == header
+        for table in soup.find_all("table", class_="aioc-table"):
+            assert table["data-aioc-matrix"] == matrix_id
+        assert soup.find("script", src=re.compile(r"assets/aioc/toggles\.js$"))
+
+
+def test_features_footnotes_are_numbered_in_reading_order(site: Path) -> None:
+    soup = page(site, "features/index.html")
+    refs = soup.find("table", id="table-features-endpoints-and-features").find_all("sup", class_="aioc-fnref")
+    numbers = [int(r.a.get_text()) for r in refs]
+    first_seen = list(dict.fromkeys(numbers))
+    assert first_seen == list(range(1, len(first_seen) + 1)), "numbered by first appearance, row by row"
+    notes = soup.find("section", class_="aioc-footnotes").find_all("li")
+    assert [int(li["value"]) for li in notes] == first_seen
+    for ref in refs:
+        target = ref.a["href"].lstrip("#")
+        assert soup.find("li", id=target) is not None
+    # Identical texts share one number: the seed's notes 1, 3, 8, 15 and 22 are cited by several cells.
+    assert len(numbers) > len(first_seen)
+    texts = [li.get_text() for li in notes]
+    assert len(texts) == len(set(texts))
+
+
+def test_cells_explain_themselves_on_hover_and_focus(site: Path) -> None:
+    soup = page(site, "features/index.html")
+    td = soup.find("tr", id="row-features-chat.tools").find("td", attrs={"data-aioc-col": "llama-cpp"})
+    mark = td.find(class_="aioc-mark")
+    tip = td.find(class_="aioc-tip")
+    assert mark["aria-describedby"] == tip["id"]
+    assert mark.name == "a" or mark.get("tabindex") == "0", "focusable by keyboard"
+    assert "jinja" in tip.get_text().lower()
+
+
+def test_one_page_per_implementation(site: Path) -> None:
+    for impl_id, impl in DATA.implementations.items():
+        soup = page(site, f"implementations/{impl_id}/index.html")
+        assert impl.name in soup.find("h1").get_text()
+        runs = [
+            tr["id"] for tr in soup.find("table", class_="aioc-reports").tbody.find_all("tr") if tr.get("id")
+        ]
+        expected = {f"run-{r.report.run_id}" for r in DATA.reports if r.report.implementation == impl_id}
+        assert set(runs) == expected
+    soup = page(site, "implementations/llama-cpp/index.html")
+    detail = soup.find("div", id="cell-chat.completions")
+    assert "report" in detail.find("p", class_="aioc-provenance").get_text()
+
+
+def test_matrix_links_cells_to_implementation_pages(site: Path) -> None:
+    soup = page(site, "index.html")
+    link = soup.find("tr", id="row-core-chat.completions").find("td", attrs={"data-aioc-col": "ollama"}).a
+    assert link["href"] == "implementations/ollama/#cell-chat.completions"
+    assert (site / "implementations/ollama/index.html").exists()
