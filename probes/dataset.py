@@ -8,17 +8,20 @@ the JSON path, what is wrong and how to fix it. Nothing is skipped: a build with
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from probes.catalog import Catalog, CatalogFile, Matrix, Row
 from probes.implementations import Implementation, ImplementationsFile
-from probes.jsonpos import line_of
-from probes.report import Report
+from probes.jsonpos import duplicate_keys, line_of, odd_value, too_deep
+from probes.report import SCHEMA_REF, Origin, Report
 
 MAX_FILE_BYTES = 5_000_000
 """A report is a few hundred kilobytes at most; anything far larger is a mistake, not data."""
@@ -77,40 +80,124 @@ class Dataset:
         return self.catalog.rows[row_id]
 
 
-def _json_path(location: tuple[int | str, ...]) -> str:
-    """Turn a pydantic error location into a JSON path like ``results[3].status``."""
+_PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+def json_path(location: Iterable[int | str]) -> str:
+    """Turn a location into a JSON path like ``results[3].status`` (odd keys as ``["x-id"]``)."""
     out = ""
     for part in location:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part.startswith("function-") or part in {"tagged-union"}:
+        elif part.startswith("function-") or part in {"tagged-union", "[key]"}:
             continue
+        elif _PLAIN_KEY.match(part):
+            out += f".{part}" if out else part
         else:
-            out += f".{part}" if out else str(part)
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
     return out
 
 
 _TIPS = {
     "extra_forbidden": "remove the key, or check its spelling against the schema",
     "missing": "add the field",
-    "enum": "use one of the values the schema lists",
-    "literal_error": "use one of the values the schema lists",
+    "enum": "use one of the values listed",
+    "literal_error": "use one of the values listed",
     "string_pattern_mismatch": "see the pattern in the schema",
+    "string_type": 'write it as a JSON string in double quotes, e.g. "text"',
+    "string_too_short": "fill it in",
+    "string_too_long": "shorten it",
+    "too_short": "add the missing items",
+    "too_long": "remove items",
+    "int_type": "write a whole number without quotes",
+    "int_parsing": "write a whole number without quotes",
+    "int_from_float": "write a whole number without quotes",
+    "bool_type": "write true or false without quotes",
+    "bool_parsing": "write true or false without quotes",
+    "list_type": "write a JSON array: [ ... ]",
+    "dict_type": "write a JSON object: { ... }",
+    "model_type": "write a JSON object: { ... }",
+    "model_attributes_type": "write a JSON object: { ... }",
+    "greater_than_equal": "use a value in the allowed range",
+    "less_than_equal": "use a value in the allowed range",
     "timezone_aware": "write the time with a zone, e.g. 2026-05-16T00:00:00Z",
+    "datetime_type": "write an ISO 8601 time with a zone, e.g. 2026-05-16T12:00:00Z",
+    "datetime_parsing": "write an ISO 8601 time with a zone, e.g. 2026-05-16T12:00:00Z",
+    "datetime_from_date_parsing": "write an ISO 8601 time with a zone, e.g. 2026-05-16T12:00:00Z",
+    "date_type": "write a date like 2026-05-16",
+    "date_parsing": "write a date like 2026-05-16",
+    "date_from_datetime_parsing": "write a date like 2026-05-16",
 }
+
+MAX_DEPTH = 32
+"""The deepest nesting a data file may have; a report needs about eight levels."""
+
+
+class _RefusedConstant(ValueError):
+    """NaN and Infinity, which Python's json accepts but JSON does not."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _RefusedConstant(name)
+
+
+def _odd_values(data: Any) -> tuple[list[tuple[int | str, ...]], tuple[int | str, ...] | None]:
+    """Locations of strings that cannot be written as UTF-8, and of the first too-deep container."""
+    bad_strings: list[tuple[int | str, ...]] = []
+    deep: tuple[int | str, ...] | None = None
+    stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
+    while stack:
+        location, value = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    bad_strings.append(location)
+            continue
+        if isinstance(value, dict):
+            children: Iterable[tuple[int | str, Any]] = value.items()
+        elif isinstance(value, list):
+            children = enumerate(value)
+        else:
+            continue
+        if len(location) >= MAX_DEPTH:
+            deep = deep or location
+            continue
+        for key, child in children:
+            if isinstance(key, str) and not key.isascii():
+                stack.append(((*location, key), key))
+            stack.append(((*location, key), child))
+    return sorted(set(bad_strings), key=str), deep
 
 
 def read_json(path: Path, shown: str) -> tuple[Any, str | None, list[Problem]]:
-    """Read one JSON file strictly: UTF-8, bounded size, no duplicate keys. Returns data, text, problems."""
+    """Read one JSON file strictly: UTF-8, bounded size and depth, no duplicate keys, no NaN.
+
+    Returns the data (None when unusable), the text (for line numbers) and the problems found.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, None, [Problem(shown, "", f"file is {size} bytes, over the {MAX_FILE_BYTES} limit")]
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, None, [Problem(shown, "", f"is not UTF-8 (byte {exc.start}) — save it as UTF-8")]
+            return (
+                None,
+                None,
+                [
+                    Problem(
+                        shown,
+                        "",
+                        f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,} byte limit"
+                        " — trim the evidence bodies or split the run",
+                    )
+                ],
+            )
+        raw = path.read_bytes()
     except OSError as exc:
-        return None, None, [Problem(shown, "", f"cannot be read: {exc.strerror}")]
+        return None, None, [Problem(shown, "", f"cannot be read: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, None, [_not_utf8(raw, exc, shown)]
 
     duplicates: list[str] = []
 
@@ -123,19 +210,88 @@ def read_json(path: Path, shown: str) -> tuple[Any, str | None, list[Problem]]:
         return seen
 
     try:
-        data = json.loads(text, object_pairs_hook=no_duplicates)
+        data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         return (
             None,
             text,
-            [Problem(shown, "", f"is not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)],
+            [
+                Problem(
+                    shown,
+                    "",
+                    f"is not valid JSON: {exc.msg} (column {exc.colno})"
+                    " — fix the syntax; a truncated file needs its missing end",
+                    exc.lineno,
+                )
+            ],
+        )
+    except _RefusedConstant as exc:
+        location, line = odd_value(text) or ((), None)
+        return (
+            None,
+            text,
+            [Problem(shown, json_path(location), f"{exc} is not JSON — write a number or null", line)],
         )
     except RecursionError:
-        return None, text, [Problem(shown, "", "is nested too deeply to be a data file")]
-    problems = [
-        Problem(shown, "", f"key {key!r} appears twice in one object — keep one") for key in duplicates
-    ]
+        spot = too_deep(text, MAX_DEPTH)
+        location, line = spot if spot else ((), None)
+        return None, text, [_too_deep(shown, location, line)]
+    except ValueError:  # Python refuses integers with more than 4300 digits
+        location, line = odd_value(text) or ((), None)
+        return (
+            None,
+            text,
+            [
+                Problem(
+                    shown, json_path(location), "holds a number thousands of digits long — shorten it", line
+                )
+            ],
+        )
+
+    problems = []
+    if duplicates:
+        for location, line in duplicate_keys(text):
+            problems.append(
+                Problem(shown, json_path(location), "this key appears twice in one object — keep one", line)
+            )
+    bad_strings, deep = _odd_values(data)
+    if deep is not None:
+        spot = too_deep(text, MAX_DEPTH)
+        problems.append(_too_deep(shown, deep, spot[1] if spot else None))
+    for location in bad_strings:
+        problems.append(
+            Problem(
+                shown,
+                json_path(location),
+                "holds an unpaired surrogate escape (\\ud800-\\udfff) — write the character itself",
+                line_of(text, location),
+            )
+        )
     return data, text, problems
+
+
+def _not_utf8(raw: bytes, exc: UnicodeDecodeError, shown: str) -> Problem:
+    """Name the field holding the first byte that is not UTF-8, when the rest of the file parses."""
+    line = raw.count(b"\n", 0, exc.start) + 1
+    location: tuple[int | str, ...] = ()
+    try:
+        data = json.loads(raw.decode("utf-8", errors="surrogateescape"))
+        bad, _ = _odd_values(data)
+        location = bad[0] if bad else ()
+    except (ValueError, RecursionError):
+        pass
+    return Problem(
+        shown, json_path(location), f"is not UTF-8 (byte {exc.start}) — save the file as UTF-8", line
+    )
+
+
+def _too_deep(shown: str, location: tuple[int | str, ...], line: int | None) -> Problem:
+    return Problem(
+        shown,
+        json_path(location),
+        f"is nested more than {MAX_DEPTH} levels deep — a data file needs far fewer; remove the nesting",
+        line,
+    )
 
 
 def parse_model(model: type[M], data: Any, shown: str, text: str | None) -> tuple[M | None, list[Problem]]:
@@ -145,14 +301,30 @@ def parse_model(model: type[M], data: Any, shown: str, text: str | None) -> tupl
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
-            path = _json_path(error["loc"])
+            location = tuple(error["loc"])
             message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "value_error":
+                inner, message = _split_path(message)
+                location += inner
             tip = _TIPS.get(error["type"])
             if tip:
                 message = f"{message} — {tip}"
-            line = line_of(text, error["loc"]) if text else None
-            problems.append(Problem(shown, path, message, line))
+            line = line_of(text, location) if text else None
+            problems.append(Problem(shown, json_path(location), message, line))
         return None, problems
+
+
+_MESSAGE_PATH = re.compile(r"^([A-Za-z_$][\w$]*(?:\[\d+\]|\.[A-Za-z_$][\w$]*)*): (.+)$", re.DOTALL)
+_PATH_PART = re.compile(r"\[(\d+)\]|\.?([A-Za-z_$][\w$]*)")
+
+
+def _split_path(message: str) -> tuple[tuple[int | str, ...], str]:
+    """A model-level error may start with the path it is about (``results[3].evidence: …``)."""
+    match = _MESSAGE_PATH.match(message)
+    if not match:
+        return (), message
+    parts = tuple(int(index) if index else name for index, name in _PATH_PART.findall(match.group(1)))
+    return parts, match.group(2)
 
 
 def load_file(model: type[M], path: Path, shown: str) -> tuple[M | None, list[Problem]]:
@@ -171,13 +343,25 @@ def _shown(path: Path, root: Path) -> str:
         return path.name
 
 
-def load_dataset(data_dir: Path | str, *, today: dt.date | None = None) -> Dataset:
-    """Load and cross-check everything under ``data_dir``; raise DataError listing every problem."""
-    root = Path(data_dir)
-    problems: list[Problem] = []
-    if not root.is_dir():
-        raise DataError([Problem(str(data_dir), "", "is not a directory")])
+@dataclass(frozen=True)
+class Reference:
+    """The catalog and implementations that every report is checked against."""
 
+    catalog: Catalog | None
+    implementations: dict[str, Implementation]
+
+    @property
+    def rows(self) -> dict[str, Row]:
+        return self.catalog.rows if self.catalog else {}
+
+
+def reference_files(root: Path) -> list[Path]:
+    """The files that define the catalog and the implementations (everything but reports)."""
+    return [*sorted((root / CATALOG_DIR).glob("*.json")), root / IMPLEMENTATIONS_FILE]
+
+
+def load_reference(root: Path, problems: list[Problem]) -> Reference:
+    """Load the catalog files and the implementations, appending every problem found."""
     rows: dict[str, Row] = {}
     matrices: dict[str, Matrix] = {}
     catalog_files = sorted((root / CATALOG_DIR).glob("*.json"))
@@ -235,11 +419,26 @@ def load_dataset(data_dir: Path | str, *, today: dt.date | None = None) -> Datas
                             f"unknown implementation {impl_id!r}",
                         )
                     )
+    return Reference(catalog=catalog, implementations=implementations)
 
-    reports = load_reports(root, rows, implementations, problems, today=today)
-    if problems or catalog is None:
+
+def load_dataset(data_dir: Path | str, *, today: dt.date | None = None) -> Dataset:
+    """Load and cross-check everything under ``data_dir``; raise DataError listing every problem."""
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise DataError([Problem(str(data_dir), "", "is not a directory")])
+    problems: list[Problem] = []
+    reference = load_reference(root, problems)
+    reports = load_reports(root, reference.rows, reference.implementations, problems, today=today)
+    if problems or reference.catalog is None:
         raise DataError(problems)
-    return Dataset(catalog=catalog, implementations=implementations, reports=reports)
+    return Dataset(catalog=reference.catalog, implementations=reference.implementations, reports=reports)
+
+
+def _suggest(value: str, known: Iterable[str]) -> str:
+    """A "did you mean" hint for a mistyped id, or nothing."""
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}? " if close else ""
 
 
 def check_report(
@@ -250,7 +449,11 @@ def check_report(
     implementations: dict[str, Implementation],
     today: dt.date,
 ) -> list[Problem]:
-    """The rules that need more than one file: known ids, and no report from the future."""
+    """The rules that need more than one file: known ids, a version, and no report from the future."""
+
+    def line(*location: int | str) -> int | None:
+        return line_of(text, location) if text else None
+
     problems = []
     if implementations and report.implementation not in implementations:
         problems.append(
@@ -258,8 +461,9 @@ def check_report(
                 shown,
                 "implementation",
                 f"unknown implementation {report.implementation!r} — "
-                "add it to data/implementations.json or fix the id",
-                line_of(text, ("implementation",)) if text else None,
+                f"{_suggest(report.implementation, implementations)}"
+                "use an id from data/implementations.json, or add the implementation there",
+                line("implementation"),
             )
         )
     if report.created.date() > today + dt.timedelta(days=1):
@@ -267,8 +471,18 @@ def check_report(
             Problem(
                 shown,
                 "created",
-                f"{report.created.date()} is in the future — use the run's date",
-                line_of(text, ("created",)) if text else None,
+                f"{report.created.date()} is in the future — use the time the run happened",
+                line("created"),
+            )
+        )
+    if report.origin is Origin.PROBED and not report.implementation_version and not report.source_note:
+        problems.append(
+            Problem(
+                shown,
+                "implementation_version",
+                "a probed report needs the version of the server it probed — add implementation_version,"
+                " or say in source_note why the version cannot be known",
+                line(),
             )
         )
     for index, result in enumerate(report.results):
@@ -277,12 +491,62 @@ def check_report(
                 Problem(
                     shown,
                     f"results[{index}].row",
-                    f"unknown catalog row {result.row!r} — "
-                    "use an id from data/catalog/ (aioc catalog lists them)",
-                    line_of(text, ("results", index, "row")) if text else None,
+                    f"unknown catalog row {result.row!r} — {_suggest(result.row, rows)}"
+                    "use a row id from data/catalog/",
+                    line("results", index, "row"),
                 )
             )
     return problems
+
+
+def check_placement(report: Report, relative: PurePosixPath, shown: str, text: str | None) -> list[Problem]:
+    """A report under ``reports/`` lives at ``<implementation>/<run_id>.json``, so runs are easy to find."""
+    expected = f"{REPORTS_DIR}/{report.implementation}/{report.run_id}.json"
+    problems = []
+    if report.schema_ is not None and report.schema_ != SCHEMA_REF:
+        problems.append(
+            Problem(
+                shown,
+                "$schema",
+                f"names {report.schema_!r} — use {SCHEMA_REF!r} so that editors find the schema",
+                line_of(text, ("$schema",)) if text else None,
+            )
+        )
+    if relative.as_posix() == expected:
+        return problems
+    if len(relative.parts) != 3 or relative.parts[1] != report.implementation:
+        return [
+            *problems,
+            Problem(
+                shown,
+                "implementation",
+                f"a report for {report.implementation!r} must be filed under "
+                f"{REPORTS_DIR}/{report.implementation}/ — move it to {expected}",
+                line_of(text, ("implementation",)) if text else None,
+            ),
+        ]
+    return [
+        *problems,
+        Problem(
+            shown,
+            "run_id",
+            f"the file name must be the run id — rename the file to {report.run_id}.json",
+            line_of(text, ("run_id",)) if text else None,
+        ),
+    ]
+
+
+def known_run_ids(root: Path, skip: Iterable[Path] = ()) -> dict[str, str]:
+    """Run ids already used under ``reports/`` (id -> file), read leniently, leaving out ``skip``."""
+    skipped = {p.resolve() for p in skip}
+    out: dict[str, str] = {}
+    for path in sorted((root / REPORTS_DIR).rglob("*.json")):
+        if path.resolve() in skipped:
+            continue
+        data, _, _ = read_json(path, "")
+        if isinstance(data, dict) and isinstance(data.get("run_id"), str):
+            out.setdefault(data["run_id"], _shown(path, root))
+    return out
 
 
 def load_reports(
@@ -292,13 +556,21 @@ def load_reports(
     problems: list[Problem],
     *,
     today: dt.date | None = None,
+    files: Iterable[tuple[Path, str]] | None = None,
+    other_run_ids: dict[str, str] | None = None,
 ) -> list[LoadedReport]:
-    """Load every report under ``reports/``, appending problems; run ids must be unique."""
+    """Load reports, appending problems; run ids must be unique among them and ``other_run_ids``.
+
+    ``files`` are ``(path, shown)`` pairs; by default every JSON file under ``root/reports``. A
+    file inside ``root/reports`` must also sit where its implementation and run id say.
+    """
     today = today or dt.datetime.now(dt.UTC).date()
+    if files is None:
+        files = [(p, _shown(p, root)) for p in sorted((root / REPORTS_DIR).rglob("*.json"))]
     reports: list[LoadedReport] = []
-    run_ids: dict[str, str] = {}
-    for path in sorted((root / REPORTS_DIR).rglob("*.json")):
-        shown = _shown(path, root)
+    run_ids: dict[str, str] = dict(other_run_ids or {})
+    resolved_root = root.resolve()
+    for path, shown in files:
         data, text, found = read_json(path, shown)
         problems += found
         if data is None or found:
@@ -308,6 +580,12 @@ def load_reports(
         if report is None:
             continue
         found = check_report(report, shown, text, rows, implementations, today)
+        try:
+            relative = PurePosixPath(path.resolve().relative_to(resolved_root).as_posix())
+        except ValueError:
+            relative = None
+        if relative is not None and relative.parts[0] == REPORTS_DIR:
+            found += check_placement(report, relative, shown, text)
         if report.run_id in run_ids:
             found.append(
                 Problem(
@@ -321,5 +599,5 @@ def load_reports(
         run_ids.setdefault(report.run_id, shown)
         problems += found
         if not found:
-            reports.append(LoadedReport(path=path.relative_to(root).as_posix(), report=report))
+            reports.append(LoadedReport(path=relative.as_posix() if relative else shown, report=report))
     return reports

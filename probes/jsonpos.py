@@ -6,7 +6,10 @@ library's own string scanner. It only locates; validity is decided by ``json.loa
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from json.decoder import scanstring
 
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -76,3 +79,71 @@ def line_of(text: str, location: tuple[int | str, ...]) -> int | None:
         return text.count("\n", 0, found) + 1
     except (IndexError, ValueError, RecursionError):
         return None
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]|(?P<odd>NaN|-?Infinity|-?\d{1000,})')
+
+
+@dataclass
+class _Frame:
+    opener: str
+    key: int | str | None
+    keys: set[str] = field(default_factory=set)
+    expect_key: bool = True
+
+
+def _walk(text: str) -> Iterator[tuple[str, tuple[int | str, ...], int]]:
+    """Yield ``(kind, location, pos)``: ``key`` per key, ``open`` per container, ``odd`` per bare value.
+
+    A token scan, not a parser: it works on text that ``json.loads`` refused (too deep, NaN, a
+    number with a thousand digits), and marks a key ``dup`` when its object already had it.
+    """
+    stack: list[_Frame] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        top = stack[-1] if stack else None
+        if match.group("odd"):
+            yield "odd", tuple(f.key for f in stack), match.start()
+        elif token[0] == '"':
+            if top is not None and top.opener == "{" and top.expect_key:
+                try:
+                    key = json.loads(token)
+                except ValueError:
+                    key = token[1:-1]
+                top.key = key
+                top.expect_key = False
+                kind = "dup" if key in top.keys else "key"
+                top.keys.add(key)
+                yield kind, tuple(f.key for f in stack), match.start()
+        elif token in "[{":
+            yield "open", tuple(f.key for f in stack), match.start()
+            stack.append(_Frame(token, 0 if token == "[" else None))
+        elif token in "]}":
+            if stack:
+                stack.pop()
+        elif token == "," and top is not None:
+            if top.opener == "[":
+                top.key = int(top.key or 0) + 1
+            else:
+                top.expect_key = True
+
+
+def duplicate_keys(text: str) -> list[tuple[tuple[int | str, ...], int]]:
+    """Location and 1-based line of every key that repeats a key of the same object."""
+    return [(location, text.count("\n", 0, pos) + 1) for kind, location, pos in _walk(text) if kind == "dup"]
+
+
+def too_deep(text: str, limit: int) -> tuple[tuple[int | str, ...], int] | None:
+    """Location and line of the first container nested deeper than ``limit``, or None."""
+    for kind, location, pos in _walk(text):
+        if kind == "open" and len(location) >= limit:
+            return location, text.count("\n", 0, pos) + 1
+    return None
+
+
+def odd_value(text: str) -> tuple[tuple[int | str, ...], int] | None:
+    """Location and line of the first NaN, Infinity or thousand-digit number outside strings."""
+    for kind, location, pos in _walk(text):
+        if kind == "odd":
+            return location, text.count("\n", 0, pos) + 1
+    return None

@@ -129,16 +129,25 @@ class Report(DataModel):
         seen: set[str] = set()
         for index, result in enumerate(self.results):
             if result.row in seen:
-                raise ValueError(f"results[{index}] repeats row {result.row!r}; one result per row")
+                raise ValueError(
+                    f"results[{index}].row: repeats row {result.row!r} — keep one result per row"
+                )
             seen.add(result.row)
         if self.origin is Origin.MANUAL and not (self.source or self.source_note):
-            raise ValueError("a manual report must cite its source (source or source_note)")
+            raise ValueError(
+                "source: a manual report must cite its source — add source (a URL) or source_note"
+            )
         if self.origin is Origin.PROBED:
             if not self.prober:
-                raise ValueError("a probed report must name the prober and its version")
+                raise ValueError(
+                    "prober: a probed report must name the prober and its version, e.g. aioc 0.1.0"
+                )
             for index, result in enumerate(self.results):
                 if result.status.tested and not result.evidence:
-                    raise ValueError(f"results[{index}] ({result.row}) was probed but carries no evidence")
+                    raise ValueError(
+                        f"results[{index}].evidence: {result.row!r} was probed but carries no evidence"
+                        " — add the request and response behind the grade, or grade it untested"
+                    )
         return self
 
     def result_for(self, row_id: str) -> Result | None:
