@@ -92,10 +92,11 @@ def test_toggles_markup_one_checkbox_per_column(site: Path) -> None:
         assert box is not None and box.has_attr("hidden"), "hidden until the script runs: no-JS shows all"
         toggles = [i["data-aioc-col"] for i in box.find_all("input", type="checkbox")]
         header = [
-            th["data-aioc-col"] for th in soup.find("table", class_="aioc-table").thead.find_all("th")[1:]
+            th["data-aioc-col"]
+            for th in soup.find("table", attrs={"data-aioc-table": "matrix"}).thead.find_all("th")[1:]
         ]
         assert toggles == header
-        for table in soup.find_all("table", class_="aioc-table"):
+        for table in soup.find_all("table", attrs={"data-aioc-table": "matrix"}):
             assert table["data-aioc-matrix"] == matrix_id
         assert soup.find("script", src=re.compile(r"assets/aioc/toggles\.js$"))
 
@@ -132,7 +133,9 @@ def test_one_page_per_implementation(site: Path) -> None:
         soup = page(site, f"implementations/{impl_id}/index.html")
         assert impl.name in soup.find("h1").get_text()
         runs = [
-            tr["id"] for tr in soup.find("table", class_="aioc-reports").tbody.find_all("tr") if tr.get("id")
+            tr["id"]
+            for tr in soup.find("table", attrs={"data-aioc-table": "reports"}).tbody.find_all("tr")
+            if tr.get("id")
         ]
         expected = {f"run-{r.report.run_id}" for r in DATA.reports if r.report.implementation == impl_id}
         assert set(runs) == expected
