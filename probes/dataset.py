@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from probes.catalog import Catalog, CatalogFile, Matrix, Row
 from probes.implementations import Implementation, ImplementationsFile
-from probes.jsonpos import duplicate_keys, line_of, odd_value, too_deep
+from probes.jsonpos import duplicate_keys, line_of, location_at, odd_value, too_deep
 from probes.report import SCHEMA_REF, Origin, Report
 
 MAX_FILE_BYTES = 5_000_000
@@ -218,9 +218,13 @@ def read_json(path: Path, shown: str) -> tuple[Any, str | None, list[Problem]]:
             [
                 Problem(
                     shown,
-                    "",
-                    f"is not valid JSON: {exc.msg} (column {exc.colno})"
-                    " — fix the syntax; a truncated file needs its missing end",
+                    json_path(location_at(text, exc.pos)),
+                    f"is not valid JSON: {exc.msg} (column {exc.colno}) — "
+                    + (
+                        "the file ends too early; it looks truncated, so write it out again"
+                        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
+                        else "fix the syntax at that point"
+                    ),
                     exc.lineno,
                 )
             ],

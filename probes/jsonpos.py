@@ -126,6 +126,11 @@ def _walk(text: str) -> Iterator[tuple[str, tuple[int | str, ...], int]]:
                 top.key = int(top.key or 0) + 1
             else:
                 top.expect_key = True
+    if stack and stack[-1].opener == "{" and (stack[-1].expect_key or stack[-1].key is None):
+        stack[-1].key = None
+        yield "end", tuple(f.key for f in stack[:-1]), len(text)
+    else:
+        yield "end", tuple(f.key for f in stack), len(text)
 
 
 def duplicate_keys(text: str) -> list[tuple[tuple[int | str, ...], int]]:
@@ -147,3 +152,12 @@ def odd_value(text: str) -> tuple[tuple[int | str, ...], int] | None:
         if kind == "odd":
             return location, text.count("\n", 0, pos) + 1
     return None
+
+
+def location_at(text: str, pos: int) -> tuple[int | str, ...]:
+    """The location of the value being written at ``pos``: where a truncated file stops."""
+    location: tuple[int | str, ...] = ()
+    for kind, found, _ in _walk(text[:pos]):
+        if kind == "end":
+            location = found
+    return location

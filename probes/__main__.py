@@ -1,0 +1,9 @@
+"""``python -m probes`` runs the aioc CLI."""
+
+from __future__ import annotations
+
+import sys
+
+from probes.cli import main
+
+sys.exit(main())
