@@ -13,18 +13,19 @@ import sys
 from collections.abc import Sequence
 
 from probes import __version__
+from probes.errors import UsageError
+
+__all__ = ["UsageError", "build_parser", "main"]
 
 COMMANDS = ("probe", "validate", "diff", "show", "catalog")
 """Subcommand modules under ``probes/commands/``; each has ``register(subparsers)``."""
 
 
-class UsageError(Exception):
-    """A mistake in how aioc was called or in the input it was given (exit 2)."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The parser with every subcommand that is installed."""
-    parser = argparse.ArgumentParser(prog="aioc", description="OpenAI API compatibility prober and matrix tools.")
+    parser = argparse.ArgumentParser(
+        prog="aioc", description="OpenAI API compatibility prober and matrix tools."
+    )
     parser.add_argument("--version", action="version", version=f"aioc {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:

@@ -1,0 +1,67 @@
+"""``aioc catalog``: the catalog's rows as a table or JSON, filtered by matrix, section or family."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from probes.catalog import Family
+from probes.commands.common import add_data_option, load_data
+from probes.errors import UsageError
+from probes.text import plain
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("catalog", help="list the catalog's rows", description=__doc__)
+    parser.add_argument("--matrix", help="only rows of this matrix (e.g. core, features)")
+    parser.add_argument("--section", help="only rows of this section id (e.g. core-surface)")
+    parser.add_argument(
+        "--family", choices=[f.value for f in Family], help="only rows of this endpoint family"
+    )
+    parser.add_argument("--format", choices=["table", "json"], default="table")
+    add_data_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    catalog = load_data(args).catalog
+    if args.matrix and args.matrix not in catalog.matrices:
+        raise UsageError(f"unknown matrix {args.matrix!r}; known: {', '.join(catalog.matrices)}")
+    placements: dict[str, list[str]] = {}
+    for matrix in catalog.matrices.values():
+        if args.matrix and matrix.id != args.matrix:
+            continue
+        for section in matrix.sections:
+            if args.section and section.id != args.section:
+                continue
+            for row_id in section.rows:
+                placements.setdefault(row_id, []).append(f"{matrix.id}/{section.id}")
+    if args.section and not placements:
+        known = sorted({s.id for m in catalog.matrices.values() for s in m.sections})
+        raise UsageError(f"unknown section {args.section!r}; known: {', '.join(known)}")
+    filtered = bool(args.matrix or args.section)
+    rows = [
+        row
+        for row in catalog.rows.values()
+        if (not filtered or row.id in placements) and (not args.family or row.family.value == args.family)
+    ]
+    if args.format == "json":
+        payload = [
+            {**row.model_dump(mode="json", exclude_none=True), "sections": placements.get(row.id, [])}
+            for row in rows
+        ]
+        json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    table = Table(title=f"aioc catalog: {len(rows)} rows")
+    for column in ("id", "title", "family", "kind", "sections"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        title = plain(row.title) + (f" (retired {row.retired.date})" if row.retired else "")
+        table.add_row(row.id, title, row.family.value, row.kind.value, ", ".join(placements.get(row.id, [])))
+    Console(highlight=False).print(table)
+    return 0

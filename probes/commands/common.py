@@ -1,0 +1,42 @@
+"""Helpers the subcommands share: the --data option, loading the dataset and one report file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from probes.dataset import DataError, Dataset, parse_model, read_json
+from probes.errors import UsageError
+from probes.paths import default_data_dir
+from probes.report import Report
+
+
+def add_data_option(parser: argparse.ArgumentParser) -> None:
+    """``--data DIR``: where the catalog and implementations are (default: ./data or the checkout's)."""
+    parser.add_argument("--data", type=Path, default=None, help="data directory (default: ./data)")
+
+
+def load_data(args: argparse.Namespace) -> Dataset:
+    """The validated dataset, or a one-line usage error naming the first problem."""
+    from probes.dataset import load_dataset
+
+    data_dir = args.data or default_data_dir()
+    try:
+        return load_dataset(data_dir)
+    except DataError as exc:
+        more = f" (and {len(exc.problems) - 1} more; run aioc validate)" if len(exc.problems) > 1 else ""
+        raise UsageError(f"{exc.problems[0]}{more}") from None
+
+
+def load_report(path: Path) -> Report:
+    """One report file, or a one-line usage error naming the file and the JSON path."""
+    shown = str(path)
+    if not path.is_file():
+        raise UsageError(f"{shown}: no such file")
+    data, text, problems = read_json(path, shown)
+    if not problems:
+        report, problems = parse_model(Report, data, shown, text)
+        if report is not None:
+            return report
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    raise UsageError(f"{problems[0]}{more}")
