@@ -353,10 +353,12 @@ class Reference:
 
     catalog: Catalog | None
     implementations: dict[str, Implementation]
+    complete: bool = True
 
     @property
     def rows(self) -> dict[str, Row]:
-        return self.catalog.rows if self.catalog else {}
+        """Known rows; none while a catalog file is unreadable, so its rows are not called unknown."""
+        return self.catalog.rows if self.catalog and self.complete else {}
 
 
 def reference_files(root: Path) -> list[Path]:
@@ -369,6 +371,7 @@ def load_reference(root: Path, problems: list[Problem]) -> Reference:
     rows: dict[str, Row] = {}
     matrices: dict[str, Matrix] = {}
     catalog_files = sorted((root / CATALOG_DIR).glob("*.json"))
+    complete = True
     if not catalog_files:
         problems.append(Problem(_shown(root / CATALOG_DIR, root), "", "holds no catalog file"))
     for path in catalog_files:
@@ -376,6 +379,7 @@ def load_reference(root: Path, problems: list[Problem]) -> Reference:
         parsed, found = load_file(CatalogFile, path, shown)
         problems += found
         if parsed is None:
+            complete = False
             continue
         for index, row in enumerate(parsed.rows):
             if row.id in rows:
@@ -423,7 +427,7 @@ def load_reference(root: Path, problems: list[Problem]) -> Reference:
                             f"unknown implementation {impl_id!r}",
                         )
                     )
-    return Reference(catalog=catalog, implementations=implementations)
+    return Reference(catalog=catalog, implementations=implementations, complete=complete)
 
 
 def load_dataset(data_dir: Path | str, *, today: dt.date | None = None) -> Dataset:
