@@ -205,7 +205,7 @@ def md_cell(text: str) -> str:
 
 def _md_side(side: Side | None) -> str:
     if side is None:
-        return "—"
+        return "_no result_"
     return f"{side.grade}<br><sub>{md_cell(side.provenance)}</sub>"
 
 
@@ -216,14 +216,16 @@ def _md_note(change: Change) -> str:
     return md_cell(side.note) if side else ""
 
 
-def format_markdown(changes: list[Change], rows: Mapping[str, Row] | None = None, title: str = "") -> str:
+def format_markdown(
+    changes: list[Change], rows: Mapping[str, Row] | None = None, title: str = "", limit: int | None = None
+) -> str:
     """A Markdown table for a pull request: implementation, row, before, after and the note."""
     lines = [title, ""] if title else []
     visible = [c for c in changes if c.visible]
     lines.append(summary_line(changes))
     if visible:
         lines += ["", "| Implementation | Row | Before | After | Note |", "|---|---|---|---|---|"]
-        for change in visible:
+        for change in visible[:limit]:
             row = f"`{md_cell(change.row)}`"
             if rows and change.row in rows and rows[change.row].title != change.row:
                 row += f" {md_cell(plain(rows[change.row].title))}"
@@ -231,6 +233,8 @@ def format_markdown(changes: list[Change], rows: Mapping[str, Row] | None = None
                 f"| {md_cell(change.implementation)} | {row} | {_md_side(change.before)} "
                 f"| {_md_side(change.after)} | {_md_note(change)} |"
             )
+    if limit is not None and len(visible) > limit:
+        lines += ["", f"… and {len(visible) - limit} more cells."]
     confirmed = _confirmed_line(changes)
     if confirmed:
         lines += ["", md_cell(confirmed)]
