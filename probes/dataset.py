@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import json
 import re
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -311,11 +313,33 @@ def parse_model(model: type[M], data: Any, shown: str, text: str | None) -> tupl
                 inner, message = _split_path(message)
                 location += inner
             tip = _TIPS.get(error["type"])
+            if error["type"] == "extra_forbidden" and location and isinstance(location[-1], str):
+                tip = _suggest(location[-1], field_names(model)) + tip
             if tip:
                 message = f"{message} — {tip}"
             line = line_of(text, location) if text else None
             problems.append(Problem(shown, json_path(location), message, line))
         return None, problems
+
+
+@functools.cache
+def field_names(model: type[BaseModel]) -> frozenset[str]:
+    """Every key the model and the models inside it accept, for "did you mean" hints."""
+    names: set[str] = set()
+    pending: list[Any] = [model]
+    seen: set[type] = set()
+    while pending:
+        kind = pending.pop()
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            if kind in seen:
+                continue
+            seen.add(kind)
+            for name, info in kind.model_fields.items():
+                names.add(info.alias or name)
+                pending.append(info.annotation)
+        else:
+            pending.extend(typing.get_args(kind))
+    return frozenset(names)
 
 
 _MESSAGE_PATH = re.compile(r"^([A-Za-z_$][\w$]*(?:\[\d+\]|\.[A-Za-z_$][\w$]*)*): (.+)$", re.DOTALL)

@@ -50,6 +50,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "lone_surrogate.json": [("results[1].message", "unpaired surrogate")],
     "huge_number.json": [("results[0].evidence[0].response.status", "thousands of digits")],
     "not_an_object.json": [("$", "valid dictionary")],
+    "misspelt_key.json": [("results[0].evidance", "did you mean 'evidence'?")],
 }
 
 
