@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from probes.catalog import Matrix, Row, Section
 from probes.dataset import Dataset, LoadedReport
+from probes.history import Change, History, implementation_history, timeline
 from probes.implementations import Implementation
 from probes.merge import Cell, report_order
 from probes.report import Origin
@@ -113,13 +114,18 @@ def columns_for(matrix: Matrix, dataset: Dataset, cells: dict[tuple[str, str], C
     return [impl for impl in dataset.implementations.values() if impl.id in present]
 
 
+def is_stale(date: dt.date, today: dt.date, stale_after_days: int | None) -> bool:
+    """A cell is stale when its newest grade is more than ``stale_after_days`` old (None: never)."""
+    return bool(stale_after_days) and today - date > dt.timedelta(days=stale_after_days)
+
+
 def cell_view(
     impl: str,
     row: str,
     cell: Cell | None,
     footnote: int | None,
     today: dt.date,
-    stale_after: dt.timedelta | None,
+    stale_after_days: int | None,
 ) -> CellView:
     """The view of one cell; a missing cell is shown as not tested."""
     if cell is None:
@@ -138,7 +144,7 @@ def cell_view(
         date=cell.date,
         run=cell.current.source.path,
         evidence=len(result.evidence),
-        stale=stale_after is not None and today - cell.date > stale_after,
+        stale=is_stale(cell.date, today, stale_after_days),
     )
 
 
@@ -152,7 +158,6 @@ def build_matrix(
 ) -> MatrixView:
     """Lay out one matrix: sections of rows by columns, footnotes numbered in reading order."""
     today = today or dt.datetime.now(dt.UTC).date()
-    stale_after = dt.timedelta(days=stale_after_days) if stale_after_days else None
     columns = columns_for(matrix, dataset, cells)
     numbers: dict[str, int] = {}
     sections = []
@@ -166,7 +171,7 @@ def build_matrix(
                 text = cell.current.result.footnote if cell else None
                 if matrix.footnotes and text:
                     number = numbers.setdefault(text, len(numbers) + 1)
-                views.append(cell_view(impl.id, row_id, cell, number, today, stale_after))
+                views.append(cell_view(impl.id, row_id, cell, number, today, stale_after_days))
             row_views.append(RowView(row=dataset.row(row_id), cells=views))
         sections.append(SectionView(section=section, rows=row_views))
     footnotes = [Footnote(number=n, text=t) for t, n in numbers.items()]
@@ -242,6 +247,7 @@ class CellDetail:
     row: Row
     view: CellView
     cell: Cell | None
+    changes: list[Change] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -255,6 +261,12 @@ class ImplementationView:
     implementation: Implementation
     reports: list[LoadedReport]
     groups: list[DetailGroup]
+    history: History = field(default_factory=lambda: History(changes=[], first=[]))
+
+    @property
+    def rows(self) -> dict[str, Row]:
+        """The rows shown on the page by id, for the history table's titles."""
+        return {d.row.id: d.row for group in self.groups for d in group.cells}
 
 
 def build_implementation(
@@ -267,14 +279,16 @@ def build_implementation(
 ) -> ImplementationView:
     """Every cell of one implementation, grouped by the sections it appears in first, each row once."""
     today = today or dt.datetime.now(dt.UTC).date()
-    stale_after = dt.timedelta(days=stale_after_days) if stale_after_days else None
     shown: set[str] = set()
     groups = []
 
     def detail(row_id: str) -> CellDetail:
         cell = cells.get((impl.id, row_id))
         return CellDetail(
-            dataset.row(row_id), cell_view(impl.id, row_id, cell, None, today, stale_after), cell
+            dataset.row(row_id),
+            cell_view(impl.id, row_id, cell, None, today, stale_after_days),
+            cell,
+            timeline(cell) if cell else [],
         )
 
     for matrix in dataset.catalog.matrices.values():
@@ -289,4 +303,11 @@ def build_implementation(
     reports = sorted(
         (r for r in dataset.reports if r.report.implementation == impl.id), key=report_order, reverse=True
     )
-    return ImplementationView(implementation=impl, reports=reports, groups=groups)
+    own = [cell for (i, _), cell in cells.items() if i == impl.id]
+    shown_rows = [d.row.id for group in groups for d in group.cells]
+    return ImplementationView(
+        implementation=impl,
+        reports=reports,
+        groups=groups,
+        history=implementation_history(own, shown_rows),
+    )

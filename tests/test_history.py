@@ -1,0 +1,88 @@
+"""A cell's history follows the merge's rule: what the matrix showed after each report, and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from probes.dataset import LoadedReport
+from probes.history import implementation_history, timeline
+from probes.merge import merge
+from probes.report import Report
+from probes.status import Status
+
+
+def loaded(run_id: str, day: str, results: list[dict], impl: str = "ollama") -> LoadedReport:
+    report = Report.model_validate(
+        {
+            "run_id": run_id,
+            "implementation": impl,
+            "origin": "manual",
+            "created": f"{day}T12:00:00Z",
+            "source": "https://example.org/notes",
+            "results": results,
+        }
+    )
+    return LoadedReport(path=f"reports/{impl}/{run_id}.json", report=report)
+
+
+def test_timeline_lists_the_first_grade_and_each_change_oldest_first() -> None:
+    reports = [
+        # Given out of order: the merge sorts by time.
+        loaded("c", "2026-03-01", [{"row": "embeddings", "status": "deviation", "message": "needs a flag"}]),
+        loaded("a", "2026-01-01", [{"row": "embeddings", "status": "fail"}]),
+        loaded("b", "2026-02-01", [{"row": "embeddings", "status": "pass"}]),
+        loaded("b2", "2026-02-15", [{"row": "embeddings", "status": "pass"}]),
+    ]
+    steps = timeline(merge(reports)[("ollama", "embeddings")])
+    assert [(s.run_id, s.before, s.after) for s in steps] == [
+        ("a", None, Status.FAIL),
+        ("b", Status.FAIL, Status.PASS),
+        ("c", Status.PASS, Status.DEVIATION),
+    ], "a confirmation (b2) is not a change"
+    assert steps[0].first and not steps[1].first
+    assert steps[2].date == dt.date(2026, 3, 1) and steps[2].message == "needs a flag"
+    assert steps[2].report == "reports/ollama/c.json"
+
+
+def test_a_later_untested_is_not_a_change_but_an_early_one_is_replaced() -> None:
+    untested = {"row": "embeddings", "status": "untested", "message": "no embedding model loaded"}
+    reports = [
+        loaded("a", "2026-01-01", [untested]),
+        loaded("b", "2026-02-01", [{"row": "embeddings", "status": "fail"}]),
+        loaded("c", "2026-03-01", [untested]),
+    ]
+    cell = merge(reports)[("ollama", "embeddings")]
+    steps = timeline(cell)
+    assert [(s.run_id, s.after) for s in steps] == [("a", Status.UNTESTED), ("b", Status.FAIL)]
+    assert steps[-1].after is cell.status, "the timeline ends at what the matrix shows"
+
+
+def test_implementation_history_newest_first_with_first_grades_counted_per_report() -> None:
+    reports = [
+        loaded(
+            "seed",
+            "2026-01-01",
+            [
+                {"row": "models.list", "status": "pass"},
+                {"row": "embeddings", "status": "fail"},
+                {"row": "chat.tools", "status": "fail"},
+            ],
+        ),
+        loaded("fix-1", "2026-02-01", [{"row": "chat.tools", "status": "pass"}]),
+        loaded(
+            "fix-2",
+            "2026-03-01",
+            [{"row": "embeddings", "status": "pass"}, {"row": "chat.stream", "status": "pass"}],
+        ),
+        loaded("other", "2026-03-05", [{"row": "embeddings", "status": "fail"}], impl="vllm"),
+    ]
+    cells = merge(reports)
+    own = [c for (impl, _), c in cells.items() if impl == "ollama"]
+    history = implementation_history(own, ["models.list", "chat.stream", "embeddings", "chat.tools"])
+    assert [(c.run_id, c.row, c.before, c.after) for c in history.changes] == [
+        ("fix-2", "embeddings", Status.FAIL, Status.PASS),
+        ("fix-1", "chat.tools", Status.FAIL, Status.PASS),
+    ]
+    assert [(f.run_id, f.count) for f in history.first] == [("fix-2", 1), ("seed", 3)]
+    # Rows outside the list are left out; the other implementation's report is not counted.
+    assert implementation_history(own, ["models.list"]).changes == []
