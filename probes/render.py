@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment
 
 from probes.dataset import Dataset
+from probes.exports import BADGES_DIR
 from probes.merge import Cell, merge
 from probes.status import LEGEND
 from probes.tables import build_implementation, build_matrix
@@ -119,4 +120,7 @@ def implementation_page(impl_id: str) -> str:
 def implementation_markdown(dataset: Dataset, impl_id: str) -> str:
     """The Markdown source of a generated implementation page: a title and a marker."""
     impl = dataset.implementations[impl_id]
-    return f"# {html.escape(impl.name)}\n\n<!-- aioc:implementation {impl.id} -->\n"
+    name = html.escape(impl.name)
+    # A Markdown image, relative to this page's source, so that MkDocs checks and rewrites the link.
+    badge = f"![Share of ✅ cells for {name}](../{BADGES_DIR}/{impl.id}.svg){{ .aioc-badge }}"
+    return f"# {name}\n\n{badge}\n\n<!-- aioc:implementation {impl.id} -->\n"

@@ -18,6 +18,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from probes.dataset import DataError, load_dataset
+from probes.exports import site_files
 from probes.render import MarkerError, Renderer, implementation_markdown, implementation_page
 
 log = logging.getLogger("mkdocs.plugins.aioc")
@@ -51,12 +52,22 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add one generated page per implementation."""
+    """Add one generated page per implementation, and the exports (matrix.json, matrix.csv, badges)."""
     assert _renderer is not None
-    for impl_id in _renderer.dataset.implementations:
-        path = implementation_page(impl_id)
+    generated = {
+        implementation_page(impl_id): implementation_markdown(_renderer.dataset, impl_id)
+        for impl_id in _renderer.dataset.implementations
+    }
+    generated.update(
+        site_files(
+            _renderer.dataset,
+            _renderer.cells,
+            today=_renderer.today,
+            stale_after_days=_renderer.stale_after_days,
+        )
+    )
+    for path, content in generated.items():
         if files.get_file_from_path(path) is None:
-            content = implementation_markdown(_renderer.dataset, impl_id)
             files.append(File.generated(config, path, content=content))
     return files
 
