@@ -1,4 +1,4 @@
-/* aioc column toggles: show or hide implementation columns of a matrix.
+/* aioc column toggles: show or hide implementation columns of a matrix; open a linked cell's evidence.
  * Without JavaScript every column shows and the controls stay hidden.
  * State: ?hide=id,id in the URL (shareable) wins over localStorage (survives a reload).
  * Idempotent: safe to run again on every page load of Material's instant navigation. */
@@ -63,7 +63,21 @@
     box.hidden = false;
   }
 
-  function init() { document.querySelectorAll(".aioc-toggles[data-aioc-matrix]").forEach(setup); }
+  /* A matrix cell links to #cell-<row> on the implementation's page: open that cell's evidence. */
+  function openEvidence() {
+    var id = window.location.hash.slice(1);
+    if (id.indexOf("cell-") !== 0) { return; }
+    var target = document.getElementById(decodeURIComponent(id));
+    if (!target) { return; }
+    target.querySelectorAll("details.aioc-evidence").forEach(function (d) { d.open = true; });
+  }
+
+  function init() {
+    document.querySelectorAll(".aioc-toggles[data-aioc-matrix]").forEach(setup);
+    openEvidence();
+  }
+
+  window.addEventListener("hashchange", openEvidence);
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init);

@@ -1,0 +1,519 @@
+"""The site as people use it, in Debian's Chromium driven by Playwright.
+
+The site is built from a copy of ``data/`` with one planted probed report (so that a cell carries
+evidence), served from a stdlib HTTP server on 127.0.0.1, and read through a real browser: column
+switches by mouse, keyboard, reload and shared link; popovers; both palettes; a phone-sized screen;
+evidence behind a cell; and no script or console error anywhere. Screenshots of the matrix page are
+kept under ``test-artifacts/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import DATA, ROOT, build_site, write_json
+from playwright.sync_api import sync_playwright
+
+from probes.report import SCHEMA_REF
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+MARKER = "planted-evidence-body-7f3a"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"
+    ),
+]
+
+
+def probed_report(run_id: str, impl: str, created: dt.datetime, results: list[dict]) -> dict:
+    """A report as ``aioc probe`` writes one: version, prober and evidence for every tested cell."""
+    return {
+        "$schema": SCHEMA_REF,
+        "run_id": run_id,
+        "implementation": impl,
+        "implementation_version": "b5000",
+        "origin": "probed",
+        "created": created.isoformat().replace("+00:00", "Z"),
+        "models": ["gemma-3-270m"],
+        "base_url": "http://127.0.0.1:8080/v1",
+        "prober": "aioc 0.1.0",
+        "results": results,
+    }
+
+
+def chat_evidence(marker: str) -> dict:
+    return {
+        "label": "plain chat request",
+        "request": {
+            "method": "POST",
+            "path": "/v1/chat/completions",
+            "headers": {"content-type": "application/json"},
+            "body": '{"model": "gemma-3-270m", "messages": [{"role": "user", "content": "Say hi"}]}',
+        },
+        "response": {
+            "status": 200,
+            "headers": {"content-type": "application/json"},
+            "body": '{"object": "chat.completion", "choices": [{"message": {"content": "' + marker + '"}}]}',
+            "elapsed_ms": 412,
+        },
+    }
+
+
+PROBED_DAY = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).replace(
+    hour=12, minute=0, second=0, microsecond=0
+)
+PROBED_RUN = f"llama-cpp-{PROBED_DAY.date().isoformat()}-probe"
+
+
+def plant_probed_report(data_dir: Path) -> Path:
+    """A probed llama.cpp run: chat completions pass with one exchange of evidence."""
+    report = probed_report(
+        PROBED_RUN,
+        "llama-cpp",
+        PROBED_DAY,
+        [{"row": "chat.completions", "status": "pass", "evidence": [chat_evidence(MARKER)]}],
+    )
+    return write_json(data_dir / "reports/llama-cpp" / f"{PROBED_RUN}.json", report)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output clean; failures show up as browser errors instead."""
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site built from data/ plus a planted probed report, served on 127.0.0.1 at a free port."""
+    data = tmp_path_factory.mktemp("browser-data") / "data"
+    shutil.copytree(DATA, data)
+    plant_probed_report(data)
+    site = build_site(tmp_path_factory.mktemp("browser-site"), data)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the module; every test gets its own context (fresh storage)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def open_page(browser: Any, site_url: str) -> Iterator[Callable[..., Any]]:
+    """Open site pages in new contexts; at the end, fail on any console error, page error or failed load."""
+    errors: list[str] = []
+    contexts = []
+
+    def open_(path: str = "", **context_options: Any) -> Any:
+        context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context_options})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on(
+            "console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+        )
+        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} {r.failure}"))
+        page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+        page.goto(site_url + path)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert errors == []
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Keep a picture of what a person would see, as a test artefact."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def column_shown(page: Any, column: str) -> list[bool]:
+    """Whether each element of one column (header, cells) of the core matrix is displayed."""
+    return page.eval_on_selector_all(
+        f'table[data-aioc-matrix="core"] [data-aioc-col="{column}"]',
+        "els => els.map(e => e.offsetParent !== null)",
+    )
+
+
+def toggle(page: Any, column: str) -> Any:
+    return page.locator(f'.aioc-toggles[data-aioc-matrix="core"] input[data-aioc-col="{column}"]')
+
+
+def test_columns_hide_and_show(open_page) -> None:
+    page = open_page()
+    assert page.locator(".aioc-toggles").first.is_visible(), "the script reveals the switches"
+    shown = column_shown(page, "ollama")
+    assert len(shown) > 20 and all(shown)
+    toggle(page, "ollama").uncheck()
+    assert not any(column_shown(page, "ollama"))
+    assert all(column_shown(page, "vllm")), "only the chosen column goes"
+    assert "hide=ollama" in page.url
+    toggle(page, "vllm").uncheck()
+    assert not any(column_shown(page, "vllm"))
+    toggle(page, "ollama").check()
+    assert all(column_shown(page, "ollama"))
+    page.get_by_role("button", name="Show all").first.click()
+    assert all(column_shown(page, "vllm"))
+    assert toggle(page, "vllm").is_checked()
+    assert "hide=" not in page.url
+    screenshot(page, "matrix-desktop-light")
+
+
+def test_choice_survives_reload_and_travels_in_a_link(open_page, site_url: str) -> None:
+    page = open_page()
+    toggle(page, "ollama").uncheck()
+    toggle(page, "lm-studio").uncheck()
+    page.reload()
+    assert not any(column_shown(page, "ollama")) and not any(column_shown(page, "lm-studio"))
+    # Without the query the choice still comes back, from localStorage.
+    page.goto(site_url)
+    assert not any(column_shown(page, "ollama"))
+    assert not toggle(page, "lm-studio").is_checked()
+    assert all(column_shown(page, "vllm"))
+
+    # A shared link, opened by someone else (fresh storage), shows the same columns.
+    shared = open_page("?hide=vllm,tabbyapi")
+    assert not any(column_shown(shared, "vllm")) and not any(column_shown(shared, "tabbyapi"))
+    assert all(column_shown(shared, "ollama"))
+    assert not toggle(shared, "vllm").is_checked() and toggle(shared, "ollama").is_checked()
+    # The link wins over what the visitor stored before.
+    page.goto(site_url + "?hide=openai")
+    assert not any(column_shown(page, "openai")) and all(column_shown(page, "ollama"))
+
+
+def test_switches_work_from_the_keyboard_alone(open_page) -> None:
+    page = open_page()
+    first = page.eval_on_selector(
+        '.aioc-toggles[data-aioc-matrix="core"] input[data-aioc-col]', "e => e.dataset.aiocCol"
+    )
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('.aioc-toggles input[data-aioc-col]')"):
+            break
+    else:
+        pytest.fail("Tab never reached the column switches")
+    assert page.evaluate("document.activeElement.dataset.aiocCol") == first
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "the focused switch shows a focus ring"
+    page.keyboard.press("Space")
+    assert not any(column_shown(page, first))
+    page.keyboard.press("Tab")
+    second = page.evaluate("document.activeElement.dataset.aiocCol")
+    assert second and second != first
+    page.keyboard.press("Space")
+    assert not any(column_shown(page, second))
+    page.keyboard.press("Space")
+    assert all(column_shown(page, second))
+    while not page.evaluate("document.activeElement.matches('.aioc-toggle-all')"):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert all(column_shown(page, first))
+
+
+def _tip_box(page: Any, cell: Any) -> dict | None:
+    return cell.locator(".aioc-tip").bounding_box() if cell.locator(".aioc-tip").is_visible() else None
+
+
+def test_popovers_on_hover_and_on_focus(open_page) -> None:
+    page = open_page("features/")
+    td = page.locator('tr[id="row-features-chat.tools"] td[data-aioc-col="llama-cpp"]')
+    tip = td.locator(".aioc-tip")
+    assert tip.is_hidden()
+    td.hover()
+    assert tip.is_visible()
+    text = tip.inner_text()
+    assert "jinja" in text.lower() and "[" in text, "the footnote's text and number are in the popover"
+    box, viewport = tip.bounding_box(), page.viewport_size
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    page.mouse.move(0, 0)
+    assert tip.is_hidden()
+
+    # Keyboard: focus the mark, then the footnote number; the popover shows for both.
+    td.locator(".aioc-mark").focus()
+    assert tip.is_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.aioc-fnref') !== null")
+    assert tip.is_visible()
+    page.keyboard.press("Tab")
+    assert tip.is_hidden()
+
+    # The last row's popover is not cut off by the table's scroll box.
+    last = page.locator('table[data-aioc-table="matrix"] tbody tr').last.locator("td").first
+    last.hover()
+    last_tip = last.locator(".aioc-tip")
+    assert last_tip.is_visible()
+    shown_fully = last_tip.evaluate(
+        """tip => {
+            tip.style.pointerEvents = "auto";  // hit-testing tells what is really painted on top
+            const box = tip.getBoundingClientRect();
+            const points = [[box.left + 3, box.top + 3], [box.right - 3, box.top + 3],
+                            [box.left + 3, box.bottom - 3], [box.right - 3, box.bottom - 3]];
+            const ok = points.every(([x, y]) => {
+                const hit = document.elementFromPoint(x, y);
+                return hit !== null && (hit === tip || tip.contains(hit));
+            });
+            tip.style.pointerEvents = "";
+            return ok;
+        }"""
+    )
+    assert shown_fully, "the bottom of the last row's popover is hidden"
+
+
+CONTRAST = """
+(el) => {
+  const parse = c => {
+    const m = c.match(/[\\d.]+/g).map(Number);
+    return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1];
+  };
+  const over = (top, bottom) => [0, 1, 2].map(i => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+  const backgroundOf = node => {
+    const layers = [];
+    for (let n = node; n; n = n.parentElement) {
+      const bg = parse(getComputedStyle(n).backgroundColor);
+      if (bg[3] > 0) { layers.push(bg); if (bg[3] >= 1) break; }
+    }
+    let colour = [255, 255, 255, 1];
+    for (const layer of layers.reverse()) colour = over(layer, colour);
+    return colour;
+  };
+  const channel = x => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+  const lum = c => 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
+  const bg = backgroundOf(el);
+  const fg = over(parse(getComputedStyle(el).color), bg);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+"""
+
+
+def readable(page: Any, selector: str) -> float:
+    return page.locator(selector).first.evaluate(CONTRAST)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_both_palettes_are_readable(open_page, scheme: str) -> None:
+    page = open_page(color_scheme=scheme)
+    expected = {"light": "default", "dark": "slate"}[scheme]
+    assert page.get_attribute("body", "data-md-color-scheme") == expected
+    checks = {
+        "column header": 'table[data-aioc-matrix="core"] thead th[data-aioc-col] a',
+        "row header": 'table[data-aioc-matrix="core"] tbody th.aioc-rowhead',
+        "legend": ".aioc-legend-item",
+        "switch label": ".aioc-toggle",
+    }
+    for name, selector in checks.items():
+        assert readable(page, selector) >= 4.5, f"{name} is hard to read in the {scheme} palette"
+    page.locator('tr[id="row-core-embeddings"] td[data-aioc-col="tabbyapi"]').hover()
+    tip = 'tr[id="row-core-embeddings"] td[data-aioc-col="tabbyapi"] .aioc-tip'
+    assert readable(page, tip) >= 4.5
+    tip_bg = page.locator(tip).evaluate("e => getComputedStyle(e).backgroundColor")
+    assert tip_bg.startswith("rgb("), f"the popover is opaque, so marks under it do not show ({tip_bg})"
+    screenshot(page, f"matrix-palette-{scheme}")
+
+    # Material's palette switch flips to the other scheme and the table follows it.
+    page.locator("form[data-md-component='palette'] label:visible").first.click()
+    other = {"default": "slate", "slate": "default"}[expected]
+    assert page.get_attribute("body", "data-md-color-scheme") == other
+    # The sticky heads have the page's own, opaque background, so scrolled cells never show through.
+    backgrounds = page.eval_on_selector_all(
+        'table[data-aioc-matrix="core"] thead th, table[data-aioc-matrix="core"] tbody th.aioc-rowhead',
+        "els => [...new Set(els.map(e => getComputedStyle(e).backgroundColor))]",
+    )
+    page_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert backgrounds == [page_bg] and page_bg.startswith("rgb(")
+    assert readable(page, 'table[data-aioc-matrix="core"] thead th[data-aioc-col] a') >= 4.5
+    assert readable(page, 'table[data-aioc-matrix="core"] tbody th.aioc-rowhead') >= 4.5
+
+
+def test_phone_screen_scrolls_the_table_and_keeps_its_heads_in_view(open_page) -> None:
+    page = open_page("features/", viewport={"width": 390, "height": 740}, is_mobile=True, has_touch=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, (
+        "the page itself never scrolls sideways"
+    )
+    table = page.locator('table[data-aioc-table="matrix"]').first
+    box = table.locator("xpath=..")
+    sizes = box.evaluate("b => [b.scrollWidth, b.clientWidth, b.scrollHeight, b.clientHeight]")
+    assert sizes[0] > sizes[1], "the table is wider than the phone and scrolls inside its box"
+    assert sizes[2] > sizes[3], "a long table scrolls down inside its box"
+    box.scroll_into_view_if_needed()
+    screenshot(page, "matrix-phone-before-scroll")
+
+    corner = table.locator("thead th.aioc-rowhead")
+    first_head = table.locator("tbody tr").first.locator("th")
+    some_cell = table.locator("tbody tr").first.locator("td").first
+    header_cell = table.locator("thead th[data-aioc-col]").first
+    before = {
+        "box": box.bounding_box(),
+        "row head": first_head.bounding_box(),
+        "cell": some_cell.bounding_box(),
+        "header": header_cell.bounding_box(),
+    }
+    box.evaluate("b => { b.scrollLeft = 250; b.scrollTop = 200; }")
+    page.wait_for_timeout(50)
+    after_cell = some_cell.bounding_box()
+    assert after_cell["x"] < before["cell"]["x"] - 200, "the cells moved left"
+    # The first column stays at the box's left edge, the header at its top, the corner at both.
+    frame = box.bounding_box()
+    row_heads = table.locator("tbody th.aioc-rowhead")
+    visible_head = next(
+        row_heads.nth(i).bounding_box()
+        for i in range(row_heads.count())
+        if row_heads.nth(i).bounding_box()["y"] >= frame["y"] + 30
+    )
+    assert abs(visible_head["x"] - frame["x"]) <= 2
+    assert abs(header_cell.bounding_box()["y"] - frame["y"]) <= 2
+    corner_box = corner.bounding_box()
+    assert abs(corner_box["x"] - frame["x"]) <= 2 and abs(corner_box["y"] - frame["y"]) <= 2
+    # What is on top at the row head's place is the row head, not a cell showing through.
+    on_top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('th, td').className",
+        [visible_head["x"] + 10, visible_head["y"] + visible_head["height"] / 2],
+    )
+    assert "aioc-rowhead" in on_top
+    screenshot(page, "matrix-phone-scrolled")
+
+
+def test_a_probed_cell_leads_to_its_evidence(open_page) -> None:
+    page = open_page()
+    td = page.locator('tr[id="row-core-chat.completions"] td[data-aioc-col="llama-cpp"]')
+    assert td.locator(".aioc-probed-dot").count() == 1
+    assert PROBED_DAY.date().isoformat() in td.locator(".aioc-tip").text_content()
+    td.locator("a.aioc-mark").click()
+    page.wait_for_url("**/implementations/llama-cpp/#cell-chat.completions")
+    detail = page.locator('[id="cell-chat.completions"]')
+    evidence = detail.locator("details.aioc-evidence")
+    assert evidence.count() == 1
+    assert evidence.evaluate("d => d.open"), "the linked cell's evidence opens by itself"
+    sent = detail.locator(".aioc-sent").inner_text()
+    received = detail.locator(".aioc-received").inner_text()
+    assert sent.startswith("POST /v1/chat/completions") and '"Say hi"' in sent
+    assert "HTTP 200" in received and MARKER in received
+    provenance = detail.locator(".aioc-provenance").inner_text()
+    assert PROBED_RUN in provenance and PROBED_DAY.date().isoformat() in provenance
+    # The target is in view, below Material's fixed header.
+    header = page.locator("header.md-header").bounding_box()
+    top = detail.bounding_box()["y"]
+    assert header["height"] - 1 <= top < page.viewport_size["height"] / 2
+    # Other cells' evidence stays closed.
+    closed = page.eval_on_selector_all(
+        "details.aioc-evidence",
+        "ds => ds.filter(d => !d.closest('[id=\"cell-chat.completions\"]') && d.open)",
+    )
+    assert closed == []
+    detail.screenshot(path=str(ARTIFACTS / "evidence-llama-cpp-chat.png"))
+
+
+def test_pages_load_without_errors(open_page) -> None:
+    for path in ("", "features/", "exports/", "implementations/ollama/", "implementations/llama-cpp/"):
+        page = open_page(path)
+        assert page.locator("h1").first.is_visible()
+    badge = open_page("implementations/llama-cpp/").locator("img.aioc-badge")
+    assert badge.evaluate("img => img.complete && img.naturalWidth > 0"), "the badge loads"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_data_change_under_mkdocs_serve_reaches_the_browser(browser, tmp_path: Path) -> None:
+    """Time from saving a report to the open page showing the new grade, through serve's live reload."""
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    for folder in ("docs", "overrides", "scripts", "probes", "data"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    port = _free_port()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--no-strict"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    context = browser.new_context()
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"mkdocs serve did not start: {server.stderr.read()[-2000:]}")
+                time.sleep(0.2)
+        page = context.new_page()
+        page.goto(url)
+        selector = 'tr[id="row-core-embeddings"] td[data-aioc-col="tabbyapi"]'
+        assert "aioc-fail" in page.get_attribute(selector, "class")
+        page.wait_for_timeout(300)  # the live-reload poll is open
+        change = {
+            "$schema": SCHEMA_REF,
+            "run_id": "tabbyapi-serve-change",
+            "implementation": "tabbyapi",
+            "origin": "manual",
+            "created": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(timespec="seconds"),
+            "source": "https://example.org/changelog",
+            "results": [{"row": "embeddings", "status": "pass"}],
+        }
+        started = time.monotonic()
+        write_json(tmp_path / "data/reports/tabbyapi/tabbyapi-serve-change.json", change)
+        page.wait_for_function(
+            "s => document.querySelector(s)?.classList.contains('aioc-pass')",
+            arg=selector,
+            timeout=30_000,
+            polling=50,
+        )
+        elapsed = time.monotonic() - started
+        print(f"\nmkdocs serve: a data change reached the browser in {elapsed:.2f} s")
+        assert elapsed < 30
+    finally:
+        context.close()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -1,0 +1,262 @@
+"""Build the real site and read what people take away: exports, badges, stale marks, history, evidence."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import page, write_json
+
+from probes.dataset import load_dataset
+from probes.exports import CSV_FIELDS, SCHEMA_VERSION
+from probes.report import SCHEMA_REF
+from probes.status import Status
+
+STATUSES = {s.value for s in Status}
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+OLD_DAY = NOW - dt.timedelta(days=40)
+NEW_DAY = NOW - dt.timedelta(days=2)
+
+
+def probed(run_id: str, impl: str, created: dt.datetime, results: list[dict]) -> dict:
+    return {
+        "$schema": SCHEMA_REF,
+        "run_id": run_id,
+        "implementation": impl,
+        "implementation_version": "0.9.1",
+        "origin": "probed",
+        "created": created.isoformat().replace("+00:00", "Z"),
+        "prober": "aioc 0.1.0",
+        "results": results,
+    }
+
+
+def exchange(status: int, body: str) -> dict:
+    return {
+        "label": "embeddings request",
+        "request": {
+            "method": "POST",
+            "path": "/v1/embeddings",
+            "headers": {"content-type": "application/json"},
+            "body": '{"model": "m", "input": "hello"}',
+        },
+        "response": {"status": status, "headers": {"content-type": "application/json"}, "body": body},
+    }
+
+
+@pytest.fixture
+def planted(data_copy: Path) -> Path:
+    """Two probed TabbyAPI runs on top of the seed: embeddings go ❌ (seed) → ⚠️ (old) → ✅ (new)."""
+    write_json(
+        data_copy / "reports/tabbyapi/tabbyapi-old.json",
+        probed(
+            "tabbyapi-old",
+            "tabbyapi",
+            OLD_DAY,
+            [
+                {
+                    "row": "embeddings",
+                    "status": "deviation",
+                    "message": "`encoding_format` is ignored",
+                    "evidence": [exchange(200, '{"object": "list"}')],
+                },
+                {"row": "models.list", "status": "pass", "evidence": [exchange(200, '{"data": []}')]},
+                {"row": "chat.tools", "status": "fail", "evidence": [exchange(400, '{"error": "no tools"}')]},
+            ],
+        ),
+    )
+    write_json(
+        data_copy / "reports/tabbyapi/tabbyapi-new.json",
+        probed(
+            "tabbyapi-new",
+            "tabbyapi",
+            NEW_DAY,
+            [
+                {
+                    "row": "embeddings",
+                    "status": "pass",
+                    "evidence": [exchange(200, '{"object": "list", "x": 1}')],
+                }
+            ],
+        ),
+    )
+    return data_copy
+
+
+def test_matrix_json_holds_every_cell_the_pages_show(planted: Path, build) -> None:
+    site = build(planted)
+    document = json.loads((site / "matrix.json").read_text(encoding="utf-8"))
+    assert document["schema_version"] == SCHEMA_VERSION == 1
+    dataset = load_dataset(planted)
+    ids = [i["id"] for i in document["implementations"]]
+    assert ids == list(dataset.implementations)
+    live = {row for m in dataset.catalog.matrices.values() for row in m.row_ids}
+    assert {r["id"] for r in document["rows"]} == live
+    assert not any(dataset.row(r["id"]).retired for r in document["rows"])
+    cells = {(c["implementation"], c["row"]): c for c in document["cells"]}
+    assert len(cells) == len(document["cells"]) == len(ids) * len(live), "a complete grid, each cell once"
+
+    newest = cells[("tabbyapi", "embeddings")]
+    assert newest["status"] == "pass" and newest["origin"] == "probed"
+    assert newest["run_id"] == "tabbyapi-new" and newest["report"] == "reports/tabbyapi/tabbyapi-new.json"
+    assert newest["date"] == NEW_DAY.date().isoformat() and newest["evidence"] == 1
+
+    # Whatever a matrix page shows, the export says the same, cell by cell.
+    for matrix, path in (("core", "index.html"), ("features", "features/index.html")):
+        soup = page(site, path)
+        seen = 0
+        for td in soup.select(f'table[data-aioc-matrix="{matrix}"] td[data-aioc-col]'):
+            row = td.find_parent("tr")["id"].removeprefix(f"row-{matrix}-")
+            status = next(c.removeprefix("aioc-") for c in td["class"] if c.removeprefix("aioc-") in STATUSES)
+            assert cells[(td["data-aioc-col"], row)]["status"] == status, (matrix, row, td["data-aioc-col"])
+            seen += 1
+        assert seen > 50
+    columns = {m["id"]: m["implementations"] for m in document["matrices"]}
+    header = [
+        th["data-aioc-col"]
+        for th in page(site, "index.html").select("table#table-core-core-surface th[data-aioc-col]")
+    ]
+    assert columns["core"] == header
+
+
+def test_matrix_csv_matches_the_json(planted: Path, build) -> None:
+    site = build(planted)
+    document = json.loads((site / "matrix.json").read_text(encoding="utf-8"))
+    text = (site / "matrix.csv").read_text(encoding="utf-8")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    assert tuple(reader.fieldnames) == CSV_FIELDS
+    lines = list(reader)
+    assert {line["schema_version"] for line in lines} == {str(SCHEMA_VERSION)}
+    assert [(x["implementation"], x["row"], x["status"], x["date"]) for x in lines] == [
+        (c["implementation"], c["row"], c["status"], c["date"] or "") for c in document["cells"]
+    ]
+    old = next(x for x in lines if x["implementation"] == "tabbyapi" and x["row"] == "models.list")
+    assert old["symbol"] == "✅" and old["row_title"] == "/v1/models" and old["run_id"] == "tabbyapi-old"
+    # Prose is plain text in the CSV: no Markdown backticks.
+    # Prose is plain text in the CSV: Markdown's backticks are gone, the words stay.
+    noted = next(c for c in document["cells"] if c["footnote"] and "`--jinja`" in c["footnote"])
+    line = next(
+        x for x in lines if (x["implementation"], x["row"]) == (noted["implementation"], noted["row"])
+    )
+    assert "--jinja" in line["footnote"] and "`" not in line["footnote"]
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_badges_show_the_share_of_passing_cells(planted: Path, build) -> None:
+    site = build(planted)
+    document = json.loads((site / "matrix.json").read_text(encoding="utf-8"))
+    for impl in document["implementations"]:
+        svg = (site / f"badges/{impl['id']}.svg").read_text(encoding="utf-8")
+        root = ET.fromstring(svg)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("role") == "img"
+        statuses = [c["status"] for c in document["cells"] if c["implementation"] == impl["id"]]
+        graded = sum(s in ("pass", "deviation", "fail") for s in statuses)
+        passing = statuses.count("pass")
+        label = root.get("aria-label")
+        title = root.find("{http://www.w3.org/2000/svg}title").text
+        if graded:
+            assert label.endswith(f"{round(100 * passing / graded)}% pass")
+            assert f"{passing} of {graded} graded cells" in title
+        else:
+            assert label.endswith("untested")
+        fill = root.findall("{http://www.w3.org/2000/svg}rect")[1].get("fill")
+        assert (1.05) / (_luminance(fill) + 0.05) >= 4.5, f"white on {fill} is readable"
+        texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+        assert all(int(t.get("textLength")) > 0 for t in root.iter("{http://www.w3.org/2000/svg}text"))
+        assert texts[0] == "OpenAI API"
+    # The implementation page shows its badge, and the exports page documents the files.
+    img = page(site, "implementations/tabbyapi/index.html").find("img", class_="aioc-badge")
+    assert img["src"] == "../../badges/tabbyapi.svg"
+    exports = page(site, "exports/index.html")
+    hrefs = {a["href"] for a in exports.find_all("a")}
+    assert {"../matrix.json", "../matrix.csv"} <= hrefs
+    assert "schema_version" in exports.get_text()
+
+
+def test_stale_cells_are_marked_on_every_surface(planted: Path, build) -> None:
+    site = build(planted, stale_after_days=30, today=NOW.date().isoformat())
+    soup = page(site, "index.html")
+    models = soup.find("tr", id="row-core-models.list").find("td", attrs={"data-aioc-col": "tabbyapi"})
+    embeddings = soup.find("tr", id="row-core-embeddings").find("td", attrs={"data-aioc-col": "tabbyapi"})
+    assert "aioc-stale" in models["class"], "graded 40 days ago, stale after 30"
+    assert "(stale)" in models.find(class_="aioc-tip").get_text()
+    assert "aioc-stale" not in embeddings["class"], "graded 2 days ago"
+    detail = page(site, "implementations/tabbyapi/index.html")
+    assert detail.find("div", id="cell-models.list").find(class_="aioc-stale-tag")
+    assert not detail.find("div", id="cell-embeddings").find(class_="aioc-stale-tag")
+    cells = {
+        (c["implementation"], c["row"]): c for c in json.loads((site / "matrix.json").read_text())["cells"]
+    }
+    assert cells[("tabbyapi", "models.list")]["stale"] is True
+    assert cells[("tabbyapi", "embeddings")]["stale"] is False
+
+    # With the default age (mkdocs.yml: a year) none of these is stale; a later "today" makes all stale.
+    fresh = page(build(planted, today=NOW.date().isoformat()), "index.html")
+    assert not fresh.select('td[data-aioc-col="tabbyapi"].aioc-stale')
+    later = (NOW + dt.timedelta(days=400)).date().isoformat()
+    aged = page(build(planted, today=later), "index.html")
+    graded = aged.select(
+        'table[data-aioc-matrix="core"] td.aioc-manual, table[data-aioc-matrix="core"] td.aioc-probed'
+    )
+    assert graded and all("aioc-stale" in td["class"] for td in graded)
+
+
+def test_implementation_page_lists_changes_by_date(planted: Path, build) -> None:
+    site = build(planted)
+    soup = page(site, "implementations/tabbyapi/index.html")
+    assert soup.find("h2", id="changes")
+    table = soup.find("table", attrs={"data-aioc-table": "changes"})
+    lines = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in table.tbody.find_all("tr")]
+    assert lines[0] == [
+        NEW_DAY.date().isoformat(),
+        "/v1/embeddings",
+        "⚠️ pass with deviation",
+        "✅ pass",
+        "tabbyapi-new",
+    ]
+    assert lines[1] == [
+        OLD_DAY.date().isoformat(),
+        "/v1/embeddings",
+        "❌ not implemented or failing",
+        "⚠️ pass with deviation",
+        "tabbyapi-old",
+    ]
+    dates = [line[0] for line in lines]
+    assert dates == sorted(dates, reverse=True)
+    assert table.tbody.tr.find("a")["href"] == "#cell-embeddings"
+    first = soup.find("p", class_="aioc-first-grades").get_text(" ", strip=True)
+    assert re.search(r"1 cell on \S+ \(report tabbyapi-old \)", first), first
+    history = (
+        soup.find("div", id="cell-embeddings").find("p", class_="aioc-history").get_text(" ", strip=True)
+    )
+    assert history.index("❌") < history.index("⚠️") < history.index("✅")
+
+
+def test_probed_cells_keep_what_was_sent_and_received(planted: Path, build) -> None:
+    site = build(planted)
+    link = (
+        page(site, "index.html")
+        .find("tr", id="row-core-embeddings")
+        .find("td", attrs={"data-aioc-col": "tabbyapi"})
+        .a
+    )
+    assert link["href"] == "implementations/tabbyapi/#cell-embeddings"
+    detail = page(site, "implementations/tabbyapi/index.html").find("div", id="cell-embeddings")
+    sent = detail.find("pre", class_="aioc-sent").get_text()
+    received = detail.find("pre", class_="aioc-received").get_text()
+    assert sent.startswith("POST /v1/embeddings\ncontent-type: application/json\n")
+    assert '"input": "hello"' in sent
+    assert received.startswith("HTTP 200\n") and '"x": 1' in received
+    provenance = detail.find("p", class_="aioc-provenance").get_text(" ", strip=True)
+    assert f"probed on {NEW_DAY.date().isoformat()}" in provenance and "tabbyapi-new" in provenance
