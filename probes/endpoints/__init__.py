@@ -1,0 +1,25 @@
+"""One module per endpoint family; importing this package registers every probe.
+
+The registry (:data:`probes.endpoints.registry.REGISTRY`) maps catalog row ids to probes; a test
+checks that it covers the catalog exactly.
+"""
+
+from __future__ import annotations
+
+from probes.endpoints import (  # noqa: F401  (imported for their @probe registrations)
+    audio,
+    chat,
+    completions,
+    embeddings,
+    files,
+    fine_tuning,
+    images,
+    models,
+    moderations,
+    realtime,
+    responses,
+    server,
+)
+from probes.endpoints.registry import REGISTRY, ProbeSpec
+
+__all__ = ["REGISTRY", "ProbeSpec"]

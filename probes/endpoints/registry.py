@@ -1,0 +1,115 @@
+"""The probe registry: one async probe per catalog row, keyed by the row id.
+
+Probes are registered with :func:`probe` in the family modules of this package. Each receives a
+:class:`ProbeContext` (the target's models and a recording HTTP session of its own) and returns a
+:class:`Grade`; the prober turns the grade and the session's exchanges into a report result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from probes.http import Session
+from probes.status import Status
+
+
+@dataclass(frozen=True)
+class Grade:
+    """What a probe concluded: a status, a one-line reason, and for repeated probes the tally."""
+
+    status: Status
+    message: str = ""
+    footnote: str | None = None
+    runs: int | None = None
+    agreeing: int | None = None
+
+
+def passed(message: str = "") -> Grade:
+    """The row works as OpenAI's API does."""
+    return Grade(Status.PASS, message)
+
+
+def deviation(message: str) -> Grade:
+    """The route works but something differs from OpenAI's behaviour; the message says what."""
+    return Grade(Status.DEVIATION, message)
+
+
+def failed(message: str) -> Grade:
+    """The route is missing or does not work."""
+    return Grade(Status.FAIL, message)
+
+
+def untested(message: str) -> Grade:
+    """Nothing could be concluded; the message says why."""
+    return Grade(Status.UNTESTED, message)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What is being probed, shared by every probe of a run: the models to use for each kind."""
+
+    model: str
+    embedding_model: str | None = None
+    transcription_model: str = "whisper-1"
+    speech_model: str = "tts-1"
+    image_model: str = "gpt-image-1"
+    moderation_model: str = "omni-moderation-latest"
+    api_key_given: bool = False
+
+
+@dataclass
+class ProbeContext:
+    """Everything one probe may use: the target and an HTTP session that records its evidence."""
+
+    target: Target
+    http: Session
+    row_id: str
+
+
+ProbeFunc = Callable[[ProbeContext], Awaitable[Grade]]
+
+NEEDS_EMBEDDING_MODEL = "embedding_model"
+NEEDS_API_KEY = "api_key"
+
+_UNMET = {
+    NEEDS_EMBEDDING_MODEL: "no embedding model was given (pass --embedding-model NAME)",
+    NEEDS_API_KEY: (
+        "no API key was given; with one (--api-key-env VAR) the probe checks that requests "
+        "without it are refused"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """A registered probe: the row it grades, the function, and what it needs to run at all."""
+
+    row: str
+    func: ProbeFunc
+    needs: frozenset[str] = frozenset()
+    flaky: bool = False
+
+    def unmet(self, target: Target) -> str | None:
+        """Why this probe cannot run against the target, or None when it can."""
+        if NEEDS_EMBEDDING_MODEL in self.needs and not target.embedding_model:
+            return _UNMET[NEEDS_EMBEDDING_MODEL]
+        if NEEDS_API_KEY in self.needs and not target.api_key_given:
+            return _UNMET[NEEDS_API_KEY]
+        return None
+
+
+REGISTRY: dict[str, ProbeSpec] = {}
+"""Every probe, by catalog row id. Filled when :mod:`probes.endpoints` is imported."""
+
+
+def probe(row: str, *, needs: tuple[str, ...] = (), flaky: bool = False) -> Callable[[ProbeFunc], ProbeFunc]:
+    """Register the decorated coroutine as the probe of catalog row ``row``."""
+
+    def register(func: ProbeFunc) -> ProbeFunc:
+        if row in REGISTRY:
+            raise ValueError(f"row {row!r} has two probes: {REGISTRY[row].func.__name__} and {func.__name__}")
+        REGISTRY[row] = ProbeSpec(row=row, func=func, needs=frozenset(needs), flaky=flaky)
+        return func
+
+    return register
