@@ -243,17 +243,22 @@ class ProbeClient:
                 finally:
                     await response.aclose()
         except TimeoutError:
-            exchange.error = f"no complete answer within {timeout:g} s"
-            if exchange.status is not None:
-                exchange.error += f" ({len(buffer)} bytes of the body had arrived)"
+            exchange.error = f"no complete answer within {timeout:g} s" + _arrived(exchange, buffer)
         except httpx.HTTPError as exc:
             exchange.error = describe_transport_error(exc)
         except asyncio.CancelledError:
-            exchange.error = "cut off before the answer was complete"
+            exchange.error = "cut off before the answer was complete" + _arrived(exchange, buffer)
             raise
         finally:
             exchange.body = bytes(buffer)
             exchange.elapsed_ms = int((time.perf_counter() - started) * 1000)
+
+
+def _arrived(exchange: Exchange, buffer: bytearray) -> str:
+    """How far an unfinished answer got, for the evidence of a timeout."""
+    if exchange.status is None:
+        return " (no response had started)"
+    return f" (status {exchange.status}; {len(buffer)} bytes of the body had arrived)"
 
 
 @dataclass

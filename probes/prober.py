@@ -115,8 +115,8 @@ class _Run:
             return Result(
                 row=row_id,
                 status=grade.status,
-                message=safe_message(grade.message),
-                footnote=grade.footnote,
+                message=safe_message(self.client.redact(grade.message)),
+                footnote=self.client.redact(grade.footnote) if grade.footnote else None,
                 evidence=evidence,
                 runs=grade.runs,
                 agreeing=grade.agreeing,

@@ -116,6 +116,8 @@ class Redactor:
         parts = urlsplit(value)
         if not parts.scheme or not parts.hostname:
             return self(value)
-        same = parts.hostname.lower() == own_host.lower()
-        host = publishable_host(parts.hostname) if same else "other-host.invalid"
-        return self(urlunsplit((parts.scheme, host, parts.path, "", "")))
+        if parts.hostname.lower() != own_host.lower():
+            return urlunsplit((parts.scheme, "other-host.invalid", parts.path, "", ""))
+        host = publishable_host(parts.hostname)
+        netloc = f"{host}:{parts.port}" if parts.port and host != PRIVATE_HOST else host
+        return self(urlunsplit((parts.scheme, netloc, parts.path, "", "")))

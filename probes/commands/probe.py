@@ -24,7 +24,7 @@ from probes.endpoints import REGISTRY
 from probes.errors import UsageError
 from probes.http import one_line
 from probes.paths import default_data_dir
-from probes.prober import ProbeConfig, ProgressHook, base_url_problem, run_probes, write_report
+from probes.prober import ProbeConfig, ProgressHook, base_url_problem, report_json, run_probes
 from probes.redact import Redactor
 from probes.report import Report, Result
 from probes.status import Status
@@ -197,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"aioc probe: the run failed: {one_line(redact(str(exc)), 200)}", file=sys.stderr)
         return 1
     try:
-        write_report(report, args.output)
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(redact(report_json(report)), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
     Console(highlight=False).print(summary_table(report))

@@ -25,6 +25,7 @@ from refserver.server import ApiError, Handler, RefServer
 
 GAPS: dict[str, str] = {
     "no_previous_response_id": "`previous_response_id` is refused with 400 (llama.cpp)",
+    "previous_ignored": "`previous_response_id` is accepted, but the earlier turn is not read",
     "always_completed": "`status` is always completed, with no `incomplete_details` (llama.cpp)",
     "no_sequence_number": "stream events carry no `sequence_number` (llama.cpp)",
     "one_delta": "streamed text comes in one delta",
@@ -166,7 +167,8 @@ class ResponsesHandler(Handler):
                 raise ApiError(
                     404, f"Previous response with id '{previous}' not found.", "previous_response_id"
                 )
-            tokens_in += self.ref.stored[previous][0]
+            if not self.ref.lacks("previous_ignored"):
+                tokens_in += self.ref.stored[previous][0]
         top_logprobs = data.get("top_logprobs")
         if top_logprobs is not None and self.ref.lacks("top_logprobs_refused"):
             raise ApiError(400, "top_logprobs requires logprobs to be set to true")
