@@ -147,7 +147,7 @@ def missing_keys(data: Any, *keys: str) -> list[str]:
 
 def shape_message(what: str, problems: list[str]) -> str:
     """One line naming the first shape problems of a body."""
-    return f"{what} differs from OpenAI's type: " + "; ".join(quote(p, 90) for p in problems)
+    return f"{what} differs from OpenAI's type: " + "; ".join(quote(p, 160) for p in problems)
 
 
 def dig(data: Any, *path: str | int) -> Any:
