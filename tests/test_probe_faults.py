@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from probes.report import Report
 from probes.status import Status
 
 ROOT = Path(__file__).resolve().parents[1]
-ROWS = list(load_dataset(ROOT / "data").catalog.rows.values())
+ENDPOINT_ROWS = {row["id"] for row in json.loads((ROOT / "data/catalog/endpoints.json").read_text())["rows"]}
+ROWS = [row for row in load_dataset(ROOT / "data").catalog.rows.values() if row.id in ENDPOINT_ROWS]
 KEY = "sk-fault-test-Zq81mNf2"
 
 
