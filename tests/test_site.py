@@ -120,12 +120,12 @@ def test_features_footnotes_are_numbered_in_reading_order(site: Path) -> None:
 
 def test_cells_explain_themselves_on_hover_and_focus(site: Path) -> None:
     soup = page(site, "features/index.html")
-    td = soup.find("tr", id="row-features-chat.tools").find("td", attrs={"data-aioc-col": "llama-cpp"})
+    td = soup.find("tr", id="row-features-chat.tools").find("td", attrs={"data-aioc-col": "vllm"})
     mark = td.find(class_="aioc-mark")
     tip = td.find(class_="aioc-tip")
     assert mark["aria-describedby"] == tip["id"]
     assert mark.name == "a" or mark.get("tabindex") == "0", "focusable by keyboard"
-    assert "jinja" in tip.get_text().lower()
+    assert "tool-call-parser" in tip.get_text().lower()
 
 
 def test_one_page_per_implementation(site: Path) -> None:
