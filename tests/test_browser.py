@@ -90,8 +90,31 @@ PROBED_DAY = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).replace(
 PROBED_RUN = f"llama-cpp-{PROBED_DAY.date().isoformat()}-probe"
 
 
-def plant_probed_report(data_dir: Path) -> Path:
-    """A probed llama.cpp run: chat completions pass with one exchange of evidence."""
+FOOTNOTE = "Tool calls need the server started with `--planted-tool-flag`."
+
+
+def plant_reports(data_dir: Path) -> Path:
+    """A probed llama.cpp run with evidence, and a hand-entered Ollama note with a footnote.
+
+    Other llama.cpp runs in data/ are left out of the copy, so that the planted run decides its cells.
+    """
+    for other in (data_dir / "reports/llama-cpp").glob("*.json"):
+        if not other.name.endswith("-seed.json"):
+            other.unlink()
+    write_json(
+        data_dir / "reports/ollama/ollama-planted-note.json",
+        {
+            "$schema": SCHEMA_REF,
+            "run_id": "ollama-planted-note",
+            "implementation": "ollama",
+            "origin": "manual",
+            "created": PROBED_DAY.isoformat().replace("+00:00", "Z"),
+            "source": "https://example.org/notes",
+            "results": [
+                {"row": "chat.tools", "status": "deviation", "message": "needs a flag", "footnote": FOOTNOTE}
+            ],
+        },
+    )
     report = probed_report(
         PROBED_RUN,
         "llama-cpp",
@@ -111,7 +134,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The site built from data/ plus a planted probed report, served on 127.0.0.1 at a free port."""
     data = tmp_path_factory.mktemp("browser-data") / "data"
     shutil.copytree(DATA, data)
-    plant_probed_report(data)
+    plant_reports(data)
     site = build_site(tmp_path_factory.mktemp("browser-site"), data)
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -255,13 +278,14 @@ def _tip_box(page: Any, cell: Any) -> dict | None:
 
 def test_popovers_on_hover_and_on_focus(open_page) -> None:
     page = open_page("features/")
-    td = page.locator('tr[id="row-features-chat.tools"] td[data-aioc-col="llama-cpp"]')
+    td = page.locator('tr[id="row-features-chat.tools"] td[data-aioc-col="ollama"]')
     tip = td.locator(".aioc-tip")
     assert tip.is_hidden()
     td.hover()
     assert tip.is_visible()
     text = tip.inner_text()
-    assert "jinja" in text.lower() and "[" in text, "the footnote's text and number are in the popover"
+    number = td.locator(".aioc-fnref a").inner_text()
+    assert f"[{number}] Tool calls need the server started with --planted-tool-flag." in text
     box, viewport = tip.bounding_box(), page.viewport_size
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
     page.mouse.move(0, 0)
