@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from probes.dataset import LoadedReport
+from probes.dataset import LoadedReport, paused_gc
 from probes.report import Origin, Report, Result
 from probes.status import Status
 
@@ -66,6 +66,11 @@ def report_order(loaded: LoadedReport) -> tuple[dt.datetime, str]:
 
 def merge(reports: Iterable[LoadedReport]) -> dict[tuple[str, str], Cell]:
     """Pivot reports into cells keyed by ``(implementation, row)``."""
+    with paused_gc():
+        return _merge(reports)
+
+
+def _merge(reports: Iterable[LoadedReport]) -> dict[tuple[str, str], Cell]:
     entries: dict[tuple[str, str], list[Entry]] = {}
     for loaded in sorted(reports, key=report_order):
         for result in loaded.report.results:
