@@ -34,6 +34,13 @@ HUGE_BYTES = 20_000_000
 """How much the ``huge`` fault offers; the prober must stop reading long before."""
 
 
+class _Server(ThreadingHTTPServer):
+    """A threading server with a listen backlog deep enough for a burst of concurrent probes."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class FaultHandler(BaseHTTPRequestHandler):
     """Answers with the fault its server was started for."""
 
@@ -136,7 +143,7 @@ class FaultServer:
         self.stop = threading.Event()
         bound = {"fault": fault, "stop": self.stop, "redirect_to": redirect_to}
         handler = type("BoundFaultHandler", (FaultHandler,), bound)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
 

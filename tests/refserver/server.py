@@ -96,6 +96,13 @@ IMAGE_TOKENS = 85
 """What one image adds to the prompt, as OpenAI counts a low-detail image."""
 
 
+class _Server(ThreadingHTTPServer):
+    """A threading server with a listen backlog deep enough for a burst of concurrent probes."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class ApiError(Exception):
     """An error answer in OpenAI's envelope."""
 
@@ -128,8 +135,11 @@ def _logprobs(tokens: list[str], top: int) -> dict[str, Any]:
 class RefServer:
     """The server and its state; a context manager that runs it in a thread on 127.0.0.1."""
 
-    def __init__(self, *, api_key: str | None = None, deviations: Iterable[str] = ()) -> None:
+    def __init__(
+        self, *, api_key: str | None = None, deviations: Iterable[str] = (), latency: float = 0.0
+    ) -> None:
         self.api_key = api_key
+        self.latency = latency
         self.deviations = set(deviations)
         unknown = self.deviations - set(DEVIATIONS)
         if unknown:
@@ -151,7 +161,7 @@ class RefServer:
 
     def __enter__(self) -> RefServer:
         handler = type("BoundHandler", (Handler,), {"ref": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
@@ -187,6 +197,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         with self.ref.lock:
             self.ref.requests.append((method, self.path, dict(self.headers)))
+        if self.ref.latency:
+            time.sleep(self.ref.latency)  # stands in for a model's time to answer
         try:
             self._authorize()
             route = self._route(method, path)
