@@ -12,10 +12,11 @@ import datetime as dt
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup
 
 from probes.dataset import Dataset
 from probes.exports import BADGES_DIR
@@ -27,6 +28,9 @@ from probes.text import plain, render_inline
 TEMPLATE = "partials/aioc/matrix.html"
 MARKER = re.compile(r"<!--\s*aioc:(?P<kind>[a-z]+)\s+(?P<id>[a-z0-9._-]+)\s*-->")
 """``<!-- aioc:matrix core -->`` or ``<!-- aioc:implementation llama-cpp -->`` in a page."""
+
+PLACEHOLDER = re.compile(r"<!--aioc-html-\d+-->")
+"""Where an HTML block set aside by :meth:`Renderer.stash` goes back after Markdown."""
 
 IMPLEMENTATIONS_DIR = "implementations"
 
@@ -44,6 +48,7 @@ class Renderer:
     cells: dict[tuple[str, str], Cell]
     today: dt.date
     stale_after_days: int | None = None
+    blocks: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -55,15 +60,27 @@ class Renderer:
         stale_after_days: int | None = None,
     ) -> Renderer:
         """Merge the reports once and prepare the Jinja environment's filters."""
-        env.filters["prose"] = render_inline
-        env.filters["plain"] = plain
-        return cls(
+        renderer = cls(
             env=env,
             dataset=dataset,
             cells=merge(dataset.reports),
             today=today or dt.datetime.now(dt.UTC).date(),
             stale_after_days=stale_after_days,
         )
+        env.filters["prose"] = render_inline
+        env.filters["plain"] = plain
+        env.filters["html_block"] = renderer.stash
+        return renderer
+
+    def stash(self, html: str) -> Markup:
+        """Set an HTML block aside and return a placeholder for it that Markdown passes through."""
+        key = f"<!--aioc-html-{len(self.blocks)}-->"
+        self.blocks[key] = str(html).strip()
+        return Markup(key)
+
+    def restore(self, html: str) -> str:
+        """Put the HTML blocks set aside back in place of their placeholders in a rendered page."""
+        return PLACEHOLDER.sub(lambda match: self.blocks.pop(match[0], match[0]), html)
 
     @property
     def macros(self) -> Any:

@@ -84,3 +84,9 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         return _renderer.replace_markers(markdown, link)
     except MarkerError as exc:
         raise PluginError(f"aioc: {page.file.src_uri}: {exc}") from None
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Put the matrices' HTML blocks back; they bypassed the Markdown parser."""
+    assert _renderer is not None
+    return _renderer.restore(html)
