@@ -202,3 +202,61 @@ def test_cli_writes_the_report_and_never_shows_the_key(
     assert "server.api_key" in captured.out and "wrote" in captured.err
     for text in (output.read_text(), captured.out, captured.err):
         assert KEY not in text
+
+
+def test_cli_reads_openai_environment_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "run.json"
+    with RefServer(api_key=KEY) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        args = ["probe", "--model", "ref-chat", "--implementation", "openai", "--output", str(output)]
+        assert main([*args, "--concurrency", "8"]) == 0, capsys.readouterr().err
+    report = Report.model_validate_json(output.read_text())
+    assert report.result_for("server.api_key").status is Status.PASS
+    assert report.result_for("chat.completions").status is Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("extra", "env", "words"),
+    [
+        (["--base-url", "localhost:8080"], {}, "must start with http:// or https://"),
+        (
+            ["--base-url", "http://127.0.0.1:9/v1", "--implementation", "nope"],
+            {},
+            "unknown implementation 'nope'",
+        ),
+        (
+            ["--base-url", "http://127.0.0.1:9/v1", "--api-key-env", "AIOC_UNSET_VAR"],
+            {},
+            "AIOC_UNSET_VAR is not set",
+        ),
+        (["--base-url", "http://127.0.0.1:9/v1", "--timeout", "soon"], {}, "--timeout must be a number"),
+        (
+            ["--base-url", "http://127.0.0.1:9/v1", "--concurrency", "0"],
+            {},
+            "--concurrency must be greater than 0",
+        ),
+        ([], {"OPENAI_BASE_URL": ""}, "--base-url is required"),
+    ],
+)
+def test_cli_usage_errors_are_one_line(
+    extra: list[str],
+    env: dict[str, str],
+    words: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("AIOC_UNSET_VAR", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    base = ["probe", "--model", "m", "--output", str(tmp_path / "r.json")]
+    if "--implementation" not in extra:
+        base += ["--implementation", "openai"]
+    assert main([*base, *extra]) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "r.json").exists()
