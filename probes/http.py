@@ -189,11 +189,6 @@ class ProbeClient:
             trust_env=False,
         )
 
-    @property
-    def has_key(self) -> bool:
-        """Whether requests carry an API key (the auth probe needs one to compare against)."""
-        return bool(self._api_key)
-
     async def aclose(self) -> None:
         """Close every pooled connection."""
         await self._client.aclose()

@@ -35,7 +35,11 @@ PROBER = f"aioc {__version__}"
 
 @dataclass(frozen=True)
 class ProbeConfig:
-    """Everything one run needs. The API key is kept out of ``repr`` so it never reaches a log."""
+    """Everything one run needs. The API key is kept out of ``repr`` so it never reaches a log.
+
+    ``timeout`` bounds one probe (all its requests) and, unless ``request_timeout`` is set, each
+    request too; ``deadline`` bounds the whole run. ``only`` limits the run to some row ids.
+    """
 
     base_url: str
     implementation: str
