@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,12 +70,18 @@ class Exchange:
     truncated: bool = False
     elapsed_ms: int | None = None
     error: str | None = None
+    connect_failed: bool = False
     read_limit: int = DEFAULT_MAX_BODY_BYTES
 
     @property
     def ok(self) -> bool:
         """A complete 2xx answer: the only kind a probe grades on its content."""
         return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    @property
+    def unreached(self) -> bool:
+        """True when no connection could be made (refused, DNS, TLS): the server said nothing."""
+        return self.connect_failed and self.status is None
 
     @property
     def content_type(self) -> str:
@@ -144,6 +151,25 @@ def one_line(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def _is_tls(exc: BaseException) -> bool:
+    """True for a certificate or TLS protocol failure, however the library wrapped it."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            break
+        if isinstance(seen, ssl.SSLError) or "SSL" in str(seen) or "CERTIFICATE" in str(seen).upper():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def connect_level(exc: BaseException) -> bool:
+    """True when the failure happened before any byte of an answer: nothing reached the API."""
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)) or (
+        isinstance(exc, OSError) and not isinstance(exc, TimeoutError)
+    )
+
+
 def describe_transport_error(exc: BaseException) -> str:
     """A short line naming what went wrong on the wire, without URLs or tracebacks."""
     kinds = {
@@ -160,6 +186,8 @@ def describe_transport_error(exc: BaseException) -> str:
     }
     what = next((text for kind, text in kinds.items() if isinstance(exc, kind)), type(exc).__name__)
     detail = one_line(str(exc), 160)
+    if _is_tls(exc):
+        what = "the TLS handshake failed"
     return f"{what}: {detail}" if detail else what
 
 
@@ -188,6 +216,11 @@ class ProbeClient:
             headers={"User-Agent": USER_AGENT},
             trust_env=False,
         )
+
+    @property
+    def has_key(self) -> bool:
+        """True when requests carry an API key."""
+        return bool(self._api_key)
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
@@ -241,12 +274,75 @@ class ProbeClient:
             exchange.error = f"no complete answer within {timeout:g} s" + _arrived(exchange, buffer)
         except httpx.HTTPError as exc:
             exchange.error = describe_transport_error(exc)
+            exchange.connect_failed = connect_level(exc)
         except asyncio.CancelledError:
             exchange.error = "cut off before the answer was complete" + _arrived(exchange, buffer)
             raise
         finally:
             exchange.body = bytes(buffer)
             exchange.elapsed_ms = int((time.perf_counter() - started) * 1000)
+
+    async def upgrade(self, exchange: Exchange, *, api_key: str | bool | None, timeout: float) -> None:
+        """Try a WebSocket handshake at ``exchange.path`` and record the answer; the socket is closed.
+
+        The ``websockets`` library does the handshake (its key check included); the key travels in
+        the ``Authorization`` header only, and proxies from the environment are ignored as for HTTP.
+        """
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import InvalidHandshake, InvalidStatus
+
+        class NoRedirects(connect):
+            """The library follows redirects; a probe records them instead, like every request."""
+
+            def process_redirect(self, exc: Exception) -> Exception:
+                return exc
+
+        headers = {}
+        key = self._api_key if api_key is True else (api_key or None)
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        url = websocket_url(self.root_url) + exchange.path
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout):
+                async with NoRedirects(
+                    url,
+                    additional_headers=headers,
+                    user_agent_header=USER_AGENT,
+                    proxy=None,
+                    compression=None,
+                    open_timeout=None,
+                    close_timeout=1,
+                    max_size=2**16,
+                ) as socket:
+                    exchange.status = socket.response.status_code
+                    exchange.headers = httpx.Headers(list(socket.response.headers.raw_items()))
+        except InvalidStatus as exc:
+            exchange.status = exc.response.status_code
+            exchange.headers = httpx.Headers(list(exc.response.headers.raw_items()))
+            body = bytes(exc.response.body or b"")
+            exchange.body, exchange.truncated = body[: exchange.read_limit], len(body) > exchange.read_limit
+        except InvalidHandshake as exc:
+            exchange.error = f"the WebSocket handshake failed: {one_line(str(exc), 160)}"
+        except TimeoutError:
+            exchange.error = f"no complete answer within {timeout:g} s" + _arrived(exchange, bytearray())
+        except OSError as exc:
+            exchange.error = describe_transport_error(exc)
+            exchange.connect_failed = exchange.status is None
+        except asyncio.CancelledError:
+            exchange.error = "cut off before the handshake was complete"
+            raise
+        except Exception as exc:  # the library's other protocol errors: evidence, not a crash
+            detail = one_line(str(exc) or type(exc).__name__, 160)
+            exchange.error = f"the WebSocket handshake failed: {detail}"
+        finally:
+            exchange.elapsed_ms = int((time.perf_counter() - started) * 1000)
+
+
+def websocket_url(root_url: str) -> str:
+    """The ws(s):// form of an http(s):// root URL."""
+    scheme, _, rest = root_url.partition("://")
+    return ("wss" if scheme == "https" else "ws") + "://" + rest
 
 
 def _arrived(exchange: Exchange, buffer: bytearray) -> str:
@@ -316,6 +412,24 @@ class Session:
             api_key=api_key,
             timeout=timeout or self.client.timeout,
         )
+        return exchange
+
+    async def websocket(
+        self, path: str, *, label: str = "", api_key: str | bool | None = True, timeout: float | None = None
+    ) -> Exchange:
+        """A WebSocket upgrade of ``path``: 101 when accepted, else the status the server answered."""
+        exchange = Exchange(
+            label=label,
+            method="WS",
+            path=path,
+            request_headers={"connection": "Upgrade", "upgrade": "websocket", "sec-websocket-version": "13"},
+            request_body=None,
+            redact=self.client.redact,
+            own_host=self.client.host,
+            read_limit=min(self.client.max_body_bytes, 65_536),
+        )
+        self.exchanges.append(exchange)
+        await self.client.upgrade(exchange, api_key=api_key, timeout=timeout or self.client.timeout)
         return exchange
 
     async def get(self, path: str, **kwargs: Any) -> Exchange:

@@ -1,9 +1,12 @@
 """Run every registered probe against one server and build the report of the run.
 
-Probes run concurrently up to a bound, each under its own time limit, and the whole run under a
-deadline. Nothing is dropped: a probe that cannot run, is cut off or breaks is still graded, with
-the reason, and keeps whatever evidence it gathered. The report it returns is the same pydantic
-model the site reads, so an invalid report can never be written.
+A run first reads ``/v1/models`` (model discovery, and the check that the server is there at all),
+then probes concurrently up to a bound, each probe under its own time limit, the whole run under a
+deadline. Flaky behaviour probes run ``runs`` times and keep the tally. Every grade that claims a
+route answered is checked against a negative control (:mod:`probes.control`). Nothing is dropped:
+a probe that cannot run, is cut off or breaks is still graded, with the reason, and keeps whatever
+evidence it gathered. The report is the same pydantic model the site reads, so an invalid report
+can never be written.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +26,19 @@ from pydantic import ValidationError
 
 from probes import __version__
 from probes.catalog import Row
+from probes.control import NegativeControl
+from probes.discovery import Discovery, Kind, discover
 from probes.endpoints import REGISTRY, ProbeSpec
-from probes.endpoints.registry import Grade, ProbeContext, Target, failed, untested
+from probes.endpoints.registry import (
+    AUTH,
+    PLACEHOLDER_MODEL,
+    UNREACHED,
+    Grade,
+    ProbeContext,
+    Target,
+    failed,
+    untested,
+)
 from probes.http import DEFAULT_MAX_BODY_BYTES, Exchange, ProbeClient, one_line
 from probes.redact import Redactor, redact_base_url
 from probes.report import SCHEMA_REF, Origin, Report, Result
@@ -39,11 +54,13 @@ class ProbeConfig:
 
     ``timeout`` bounds one probe (all its requests) and, unless ``request_timeout`` is set, each
     request too; ``deadline`` bounds the whole run. ``only`` limits the run to some row ids.
+    ``model`` and ``embedding_model`` are discovered from ``/v1/models`` when not given. ``runs``
+    is how often a flaky behaviour probe is tried.
     """
 
     base_url: str
     implementation: str
-    model: str
+    model: str | None = None
     embedding_model: str | None = None
     api_key: str | None = field(default=None, repr=False)
     concurrency: int = 4
@@ -52,6 +69,7 @@ class ProbeConfig:
     deadline: float = 900.0
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     only: frozenset[str] | None = None
+    runs: int = 3
     implementation_version: str | None = None
     note: str = ""
 
@@ -93,6 +111,9 @@ def safe_message(text: str, limit: int = 400) -> str:
 class ProgressHook:
     """Callbacks a display can implement; the default does nothing."""
 
+    def discovered(self, target: Target, discovery: Discovery) -> None:
+        """The models were chosen (or found missing) before any probe ran."""
+
     def started(self, row_id: str) -> None:
         """A probe got its turn to run."""
 
@@ -100,9 +121,27 @@ class ProgressHook:
         """A probe was graded."""
 
 
+SEVERITY = {Status.FAIL: 0, Status.DEVIATION: 1, Status.PASS: 2, Status.OUT_OF_SCOPE: 3, Status.UNTESTED: 4}
+"""Which grade a tie between runs goes to: the worse one."""
+
+
+def tally(grades: list[Grade]) -> Grade:
+    """One grade from repeated runs: the grade most runs gave (untested runs count only if all are),
+    ties going to the worse grade, with "k of n runs" in the message and the counts kept."""
+    found = Counter(grade.status for grade in grades)
+    candidates = [status for status in found if status is not Status.UNTESTED] or [Status.UNTESTED]
+    status = max(candidates, key=lambda s: (found[s], -SEVERITY[s]))
+    chosen = next(grade for grade in grades if grade.status is status)
+    others = ", ".join(f"{count} {s.label}" for s, count in found.items() if s is not status)
+    message = f"{found[status]} of {len(grades)} runs: {chosen.message}"
+    if others:
+        message += f" (other runs: {others})"
+    return Grade(status, message, chosen.footnote, len(grades), found[status], chosen.cause)
+
+
 @dataclass
 class _Run:
-    """The shared state of one run: the client, the target, the bound and the deadline."""
+    """The shared state of one run: the client, the target, the bound, the deadline, the control."""
 
     config: ProbeConfig
     client: ProbeClient
@@ -110,9 +149,14 @@ class _Run:
     semaphore: asyncio.Semaphore
     deadline_at: float
     hook: ProgressHook
+    control: NegativeControl
+    causes: Counter[str] = field(default_factory=Counter)
 
-    def result(self, row_id: str, grade: Grade, exchanges: Iterable[Exchange]) -> Result:
-        evidence = [exchange.evidence() for exchange in exchanges][:20]
+    def result(
+        self, row_id: str, grade: Grade, exchanges: Iterable[Exchange], extra: Iterable[Exchange] = ()
+    ) -> Result:
+        evidence = [exchange.evidence() for exchange in exchanges][:19]
+        evidence += [exchange.evidence() for exchange in extra][: 20 - len(evidence)]
         if grade.status.tested and not evidence:
             grade = untested(f"the probe made no request ({grade.message or grade.status.value})")
         try:
@@ -134,26 +178,49 @@ class _Run:
             )
 
     async def probe(self, row: Row, spec: ProbeSpec) -> Result:
-        if reason := spec.unmet(self.target):
+        if reason := spec.unmet(self.target, row):
             return self.result(row.id, untested(reason), [])
         session = self.client.session()
         started = False
         grade: Grade | None = None
+        control: Exchange | None = None
         try:
             async with self.semaphore:
-                remaining = self.deadline_at - asyncio.get_running_loop().time()
-                if remaining > 0:
+                if self._remaining() > 0:
                     started = True
                     self.hook.started(row.id)
                     context = ProbeContext(self.target, session, row.id)
-                    grade = await self._graded(spec, context, remaining)
-        except asyncio.CancelledError:
+                    grade = await self._repeated(spec, context)
+                    async with asyncio.timeout(max(0.001, self._remaining())):
+                        grade, control = await self.control.check(row, grade, session.exchanges)
+        except (asyncio.CancelledError, TimeoutError):
             pass
         if grade is None:
             grade = untested(self._deadline_words("cut off by" if started else "not started before"))
-        result = self.result(row.id, grade, session.exchanges)
+        if grade.cause:
+            self.causes[grade.cause] += 1
+        result = self.result(row.id, grade, session.exchanges, [control] if control else [])
         self.hook.finished(result)
         return result
+
+    def _remaining(self) -> float:
+        return self.deadline_at - asyncio.get_running_loop().time()
+
+    async def _repeated(self, spec: ProbeSpec, ctx: ProbeContext) -> Grade:
+        """One grade, or for a flaky probe the tally of ``runs`` tries (one, if nothing answered)."""
+        runs = self.config.runs if spec.flaky else 1
+        grades: list[Grade] = []
+        for number in range(1, runs + 1):
+            if number > 1 and self._remaining() <= 0:
+                break
+            first = len(ctx.http.exchanges)
+            grades.append(await self._graded(spec, ctx, self._remaining()))
+            if runs > 1:
+                for exchange in ctx.http.exchanges[first:]:
+                    exchange.label = f"run {number} of {runs}: {exchange.label}"
+            if number == 1 and not any(exchange.ok for exchange in ctx.http.exchanges):
+                return grades[0]  # nothing answered: another try cannot say more
+        return grades[0] if len(grades) == 1 and runs == 1 else tally(grades)
 
     async def _graded(self, spec: ProbeSpec, ctx: ProbeContext, remaining: float) -> Grade:
         limit = min(self.config.timeout, remaining)
@@ -207,16 +274,66 @@ def content_hash(results: list[Result], created: dt.datetime, base_url: str | No
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:8]
 
 
-async def run_probes(
+@dataclass(frozen=True)
+class Outcome:
+    """A run's report, and a problem with the run as a whole (one line) when there was one.
+
+    The problem is set when the server could not be reached, or when it refused the API key (or
+    asked for one) on most rows: the report then says what happened row by row, but the input,
+    not the server's API, is what needs fixing.
+    """
+
+    report: Report
+    problem: str | None = None
+
+
+def target_for(config: ProbeConfig, discovery: Discovery) -> Target:
+    """The models each kind of row uses: the ones given, else the ones the server lists."""
+    kinds = {
+        "transcription_model": Kind.TRANSCRIPTION,
+        "speech_model": Kind.SPEECH,
+        "image_model": Kind.IMAGE,
+        "moderation_model": Kind.MODERATION,
+    }
+    others = {name: model for name, kind in kinds.items() if (model := discovery.pick(kind))}
+    return Target(
+        model=config.model or discovery.pick(Kind.CHAT),
+        embedding_model=config.embedding_model or discovery.pick(Kind.EMBEDDING),
+        api_key_given=bool(config.api_key),
+        no_model=discovery.why_none(Kind.CHAT, "--model"),
+        no_embedding_model=discovery.why_none(Kind.EMBEDDING, "--embedding-model"),
+        **others,
+    )
+
+
+def run_problem(causes: Counter[str], probed: int, *, key_given: bool) -> str | None:
+    """The one line a run's outcome needs when most rows were stopped by reachability or the key."""
+    if not probed:
+        return None
+    if causes[UNREACHED] * 2 >= probed:
+        return f"the server could not be reached on {causes[UNREACHED]} of {probed} rows"
+    if causes[AUTH] * 2 >= probed:
+        if key_given:
+            return f"the server refused the API key on {causes[AUTH]} of {probed} rows; is it the right key?"
+        return (
+            f"the server asks for an API key on {causes[AUTH]} of {probed} rows; "
+            "pass one with --api-key-env VAR"
+        )
+    return None
+
+
+async def probe_run(
     config: ProbeConfig,
     rows: list[Row],
     *,
     hook: ProgressHook | None = None,
     registry: dict[str, ProbeSpec] | None = None,
-) -> Report:
-    """Probe every row that has a probe (or those in ``config.only``) and return the run's report.
+) -> Outcome:
+    """Probe every row that has a probe (or those in ``config.only``): the report and any run problem.
 
-    Rows without a registered probe are left out of the report: unknown is said by absence.
+    Rows without a registered probe are left out of the report: unknown is said by absence. When
+    ``/v1/models`` cannot even be reached, no probe runs: every row is untested with that reason
+    and the failed exchange as evidence.
     """
     registry = REGISTRY if registry is None else registry
     hook = hook or ProgressHook()
@@ -225,6 +342,7 @@ async def run_probes(
     root = api_root(config.base_url)
     selected = [row for row in rows if row.id in registry and (config.only is None or row.id in config.only)]
     redactor = Redactor([config.api_key or ""], [urlsplit(root).hostname or ""])
+    problem: str | None = None
     async with ProbeClient(
         root,
         api_key=config.api_key,
@@ -232,33 +350,47 @@ async def run_probes(
         max_body_bytes=config.max_body_bytes,
         redactor=redactor,
     ) as client:
-        target = Target(
-            model=config.model, embedding_model=config.embedding_model, api_key_given=bool(config.api_key)
+        # discovery may take a quarter of the run at most, so a hanging server still gets probed
+        discovery = await discover(client.session(), min(client.timeout, 30.0, config.deadline / 4))
+        target = target_for(config, discovery)
+        hook.discovered(target, discovery)
+        control = NegativeControl(client, target.model or PLACEHOLDER_MODEL)
+        run = _Run(
+            config, client, target, asyncio.Semaphore(max(1, config.concurrency)), deadline_at, hook, control
         )
-        run = _Run(config, client, target, asyncio.Semaphore(max(1, config.concurrency)), deadline_at, hook)
-        version_task = asyncio.create_task(detect_version(client))
-        tasks = [asyncio.create_task(run.probe(row, registry[row.id])) for row in selected]
-        _done, pending = await asyncio.wait(
-            [*tasks, version_task], timeout=max(0.0, deadline_at - loop.time())
-        )
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        results = [
-            task.result()
-            if not task.cancelled()
-            else run.result(row.id, untested(run._deadline_words("not started before")), [])
-            for row, task in zip(selected, tasks, strict=True)
-        ]
-        version = config.implementation_version
-        if version is None and version_task.done() and not version_task.cancelled():
-            version = version_task.result() if version_task.exception() is None else None
+        if discovery.exchange is not None and discovery.exchange.unreached:
+            reason = f"not probed: the server could not be reached ({discovery.exchange.error})"
+            results = [run.result(row.id, untested(reason), [discovery.exchange]) for row in selected]
+            for result in results:
+                hook.finished(result)
+            problem = f"the server could not be reached: {discovery.exchange.error}"
+            version = config.implementation_version
+        else:
+            version_task = asyncio.create_task(detect_version(client))
+            tasks = [asyncio.create_task(run.probe(row, registry[row.id])) for row in selected]
+            _done, pending = await asyncio.wait(
+                [*tasks, version_task], timeout=max(0.0, deadline_at - loop.time())
+            )
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            results = [
+                task.result()
+                if not task.cancelled()
+                else run.result(row.id, untested(run._deadline_words("not started before")), [])
+                for row, task in zip(selected, tasks, strict=True)
+            ]
+            version = config.implementation_version
+            if version is None and version_task.done() and not version_task.cancelled():
+                version = version_task.result() if version_task.exception() is None else None
+            probed = sum(1 for r in results if r.evidence)
+            problem = run_problem(run.causes, probed, key_given=bool(config.api_key))
 
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     base_url = redact_base_url(root)
-    models = [m for m in (config.model, config.embedding_model) if m]
+    models = [m for m in (target.model, target.embedding_model) if m]
     run_id = f"{config.implementation}-{created:%Y%m%d}-{content_hash(results, created, base_url)}"
-    return Report(
+    report = Report(
         schema_=SCHEMA_REF,
         run_id=run_id,
         implementation=config.implementation,
@@ -271,6 +403,18 @@ async def run_probes(
         source_note=config.note,
         results=results,
     )
+    return Outcome(report, redactor(problem) if problem else None)
+
+
+async def run_probes(
+    config: ProbeConfig,
+    rows: list[Row],
+    *,
+    hook: ProgressHook | None = None,
+    registry: dict[str, ProbeSpec] | None = None,
+) -> Report:
+    """The report of :func:`probe_run`, for callers that do not need the run's problem line."""
+    return (await probe_run(config, rows, hook=hook, registry=registry)).report
 
 
 def report_json(report: Report) -> str:

@@ -197,7 +197,9 @@ def test_cli_writes_the_report_and_never_shows_the_key(
     captured = capsys.readouterr()
     assert code == 0, captured.err
     report = Report.model_validate_json(output.read_text())
-    assert report.result_for("embeddings").status is Status.UNTESTED
+    # no --embedding-model: discovery picked the embedding model the server lists
+    assert report.models == ["ref-chat", "ref-embed"]
+    assert report.result_for("embeddings").status is Status.PASS
     assert report.result_for("server.api_key").status is Status.FAIL
     assert "server.api_key" in captured.out and "wrote" in captured.err
     for text in (output.read_text(), captured.out, captured.err):

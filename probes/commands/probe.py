@@ -1,42 +1,48 @@
 """``aioc probe``: grade one OpenAI-compatible server against every catalog row and write a report.
 
-Progress goes to stderr while the probes run (a live display on a terminal, one line per row
-otherwise); the summary table goes to stdout at the end. Exit 0 when the report was written, 2 on
-usage errors. The API key is read from an environment variable, never from the command line, so
-it stays out of shell history and process lists.
+The report JSON always goes to --output. Stdout gets one thing, chosen by --format: the summary
+table (default), the report as JSON, JUnit XML (one test case per row) or Markdown (the site's
+column with the reasons); with --format-output FILE that form goes to FILE and stdout keeps the
+table. Progress goes to stderr (a live display on a terminal, one line per row otherwise).
+
+Models: without --model / --embedding-model the server's /v1/models list is read and a chat and an
+embedding model are picked from it; a row that needs a kind of model the server does not list is
+not tested, with that reason.
+
+Exit codes: 0 the report was written and no result is below --fail-on; 1 the report was written
+and a result is below --fail-on (fail: any ❌; deviation: any ❌ or ⚠️; none: never); 2 usage or
+input errors (bad options, unknown rows or implementation, unreadable catalog), and also when the
+server could not be reached or refused the API key on most rows — the report is still written and
+says so row by row. The API key is read from an environment variable, never from the command
+line, so it stays out of shell history and process lists.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import fnmatch
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from probes.commands.common import add_data_option
-from probes.dataset import DataError, load_reference
-from probes.endpoints import REGISTRY
 from probes.errors import UsageError
-from probes.http import one_line
-from probes.paths import default_data_dir
-from probes.prober import ProbeConfig, ProgressHook, base_url_problem, report_json, run_probes
-from probes.redact import Redactor
-from probes.report import Report, Result
-from probes.status import Status
-from probes.text import plain
+from probes.formats import FailOn
 
-STYLES = {
-    Status.PASS: "green",
-    Status.DEVIATION: "yellow",
-    Status.FAIL: "red",
-    Status.OUT_OF_SCOPE: "dim",
-    Status.UNTESTED: "dim",
-}
+if TYPE_CHECKING:  # the prober pulls in httpx, openai and every probe: only `aioc probe` pays for it
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from probes.catalog import Catalog, Row
+    from probes.discovery import Discovery
+    from probes.endpoints.registry import Target
+    from probes.prober import ProbeConfig
+    from probes.report import Report, Result
+
+FORMATS = ("table", "json", "junit", "markdown")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,9 +56,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--base-url", help="the server's API base, e.g. http://127.0.0.1:8080/v1 (default: $OPENAI_BASE_URL)"
     )
-    parser.add_argument("--model", help="the chat model to probe with")
+    parser.add_argument("--model", help="the chat model to probe with (default: picked from /v1/models)")
     parser.add_argument(
-        "--embedding-model", help="the embedding model (without it, embeddings are not tested)"
+        "--embedding-model",
+        help="the embedding model (default: picked from /v1/models; without one, embeddings are not tested)",
     )
     parser.add_argument(
         "--api-key-env",
@@ -62,7 +69,48 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--implementation", metavar="ID", help="the implementation id in data/implementations.json"
     )
+    parser.add_argument(
+        "--unlisted",
+        action="store_true",
+        help="accept an implementation id that data/implementations.json does not list "
+        "(a server's own CI; such a report is not a matrix contribution as it is)",
+    )
     parser.add_argument("--output", type=Path, metavar="FILE", help="where to write the report JSON")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="what to print: the table (default) or a report form",
+    )
+    parser.add_argument(
+        "--format-output",
+        type=Path,
+        metavar="FILE",
+        help="write the --format form to FILE instead of stdout (stdout then gets the table)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        type=FailOn,
+        choices=list(FailOn),
+        default=FailOn.NONE,
+        help="exit 1 when a result is this bad: fail (❌), deviation (❌ or ⚠️), none (default)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="probe only rows whose id matches (repeatable or comma-separated, e.g. 'chat.*,models.list')",
+    )
+    parser.add_argument(
+        "--skip", action="append", default=[], metavar="GLOB", help="leave out rows whose id matches"
+    )
+    parser.add_argument(
+        "--runs",
+        default="3",
+        metavar="K",
+        help="tries of each flaky behaviour probe (seed, tools, structured output; default 3)",
+    )
     parser.add_argument("--concurrency", default="4", metavar="N", help="probes running at once (default 4)")
     parser.add_argument(
         "--timeout", default="60", metavar="S", help="time limit of one probe in seconds (default 60)"
@@ -90,14 +138,34 @@ def _number(text: str, name: str, *, integer: bool = False) -> float:
     return value
 
 
+def patterns(values: Iterable[str]) -> list[str]:
+    """Glob patterns from repeated and comma-separated option values."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def select_rows(row_ids: list[str], only: list[str], skip: list[str]) -> list[str]:
+    """The row ids that --only and --skip leave; a pattern that matches no row is a usage error."""
+    for option, globs in (("--only", only), ("--skip", skip)):
+        for glob in globs:
+            if not fnmatch.filter(row_ids, glob):
+                raise UsageError(f"{option} {glob!r} matches no probed row (list them with: aioc catalog)")
+    chosen = [r for r in row_ids if not only or any(fnmatch.fnmatchcase(r, g) for g in only)]
+    chosen = [r for r in chosen if not any(fnmatch.fnmatchcase(r, g) for g in skip)]
+    if not chosen:
+        raise UsageError("--only and --skip leave no row to probe")
+    return chosen
+
+
 def config_from_args(args: argparse.Namespace) -> ProbeConfig:
     """Check every option and build the run's configuration; each mistake is one UsageError line."""
+    from probes.prober import ProbeConfig, base_url_problem
+
     base_url = args.base_url or os.environ.get("OPENAI_BASE_URL")
     if not base_url:
         raise UsageError("--base-url is required (or set OPENAI_BASE_URL)")
     if problem := base_url_problem(base_url):
         raise UsageError(problem)
-    for option in ("model", "implementation", "output"):
+    for option in ("implementation", "output"):
         if not getattr(args, option):
             raise UsageError(f"--{option} is required")
     if args.api_key_env:
@@ -106,51 +174,85 @@ def config_from_args(args: argparse.Namespace) -> ProbeConfig:
             raise UsageError(f"environment variable {args.api_key_env} is not set or empty")
     else:
         api_key = os.environ.get("OPENAI_API_KEY") or None
-    if args.output.is_dir():
-        raise UsageError(f"--output {args.output} is a directory; name the report file")
+    if args.format_output is not None and args.format == "table":
+        raise UsageError("--format-output needs --format json, junit or markdown")
+    for option in ("output", "format_output"):
+        path = getattr(args, option)
+        if path is not None and path.is_dir():
+            raise UsageError(f"--{option.replace('_', '-')} {path} is a directory; name the file")
     return ProbeConfig(
         base_url=base_url,
         implementation=args.implementation,
-        model=args.model,
-        embedding_model=args.embedding_model,
+        model=args.model or None,
+        embedding_model=args.embedding_model or None,
         api_key=api_key,
         concurrency=int(_number(args.concurrency, "--concurrency", integer=True)),
         timeout=_number(args.timeout, "--timeout"),
         deadline=_number(args.deadline, "--deadline"),
+        runs=int(_number(args.runs, "--runs", integer=True)),
         implementation_version=args.implementation_version,
     )
 
 
-class LineProgress(ProgressHook):
-    """One line per graded row on stderr: what CI logs and pipes get."""
+def _hooks():  # -> tuple[type, type]
+    """The progress displays; defined on first use so that rich.progress loads only for a probe."""
+    from probes.prober import ProgressHook
+    from probes.text import plain
 
-    def __init__(self, console: Console) -> None:
-        self.console = console
+    def models_line(console: Console, target: Target, discovery: Discovery) -> None:
+        listed = (
+            f"{len(discovery.listed)} listed" if not discovery.problem else f"/v1/models {discovery.problem}"
+        )
+        chat = target.model or "none"
+        embedding = target.embedding_model or "none"
+        console.print(f"models: chat {chat}, embedding {embedding} ({listed})", highlight=False)
 
-    def finished(self, result: Result) -> None:
-        self.console.print(f"{result.status.symbol} {result.row}  {plain(result.message)}", highlight=False)
+    class LineProgress(ProgressHook):
+        """One line per graded row on stderr: what CI logs and pipes get."""
 
+        def __init__(self, console: Console) -> None:
+            self.console = console
 
-class LiveProgress(ProgressHook):
-    """A progress bar with the rows in flight, for a terminal."""
+        def discovered(self, target: Target, discovery: Discovery) -> None:
+            models_line(self.console, target, discovery)
 
-    def __init__(self, progress: Progress, total: int) -> None:
-        self.progress = progress
-        self.running: list[str] = []
-        self.task = progress.add_task("probing", total=total, running="")
+        def finished(self, result: Result) -> None:
+            self.console.print(
+                f"{result.status.symbol} {result.row}  {plain(result.message)}", highlight=False
+            )
 
-    def started(self, row_id: str) -> None:
-        self.running.append(row_id)
-        self.progress.update(self.task, running=", ".join(self.running[-3:]))
+    class LiveProgress(ProgressHook):
+        """A progress bar with the rows in flight, for a terminal."""
 
-    def finished(self, result: Result) -> None:
-        if result.row in self.running:
-            self.running.remove(result.row)
-        self.progress.update(self.task, advance=1, running=", ".join(self.running[-3:]))
+        def __init__(self, progress: Progress, total: int) -> None:
+            self.progress = progress
+            self.running: list[str] = []
+            self.task = progress.add_task("probing", total=total, running="")
+
+        def discovered(self, target: Target, discovery: Discovery) -> None:
+            models_line(self.progress.console, target, discovery)
+
+        def started(self, row_id: str) -> None:
+            self.running.append(row_id)
+            self.progress.update(self.task, running=", ".join(self.running[-3:]))
+
+        def finished(self, result: Result) -> None:
+            if result.row in self.running:
+                self.running.remove(result.row)
+            self.progress.update(self.task, advance=1, running=", ".join(self.running[-3:]))
+
+    return LineProgress, LiveProgress
 
 
 def summary_table(report: Report) -> Table:
     """The graded rows with their reasons, and the counts per grade in the caption."""
+    from rich.table import Table
+
+    from probes.commands.show import STYLES
+    from probes.formats import counts
+    from probes.status import Status
+    from probes.text import plain
+
     table = Table(title=f"{report.implementation} · {report.run_id}", title_justify="left")
     table.add_column("Row")
     table.add_column("Grade")
@@ -160,13 +262,48 @@ def summary_table(report: Report) -> Table:
         table.add_row(
             result.row, f"[{style}]{result.status.symbol} {result.status.label}[/]", plain(result.message)
         )
-    counts = {status: sum(r.status is status for r in report.results) for status in Status}
-    table.caption = " · ".join(f"{status.symbol} {count}" for status, count in counts.items() if count)
+    table.caption = " · ".join(
+        f"{Status(status).symbol} {count}" for status, count in counts(report).items() if count
+    )
     return table
 
 
+def render(report: Report, catalog: Catalog, form: str, fail_on: FailOn) -> str:
+    """One of the machine-readable forms of the report (the same functions as ``aioc show``)."""
+    from probes.formats import to_json, to_junit, to_markdown
+
+    if form == "json":
+        return to_json(report)
+    if form == "junit":
+        return to_junit(report, catalog, fail_on)
+    return to_markdown(report, catalog, fail_on)
+
+
+def probed_rows(catalog: Catalog, registry: Iterable[str], only: list[str], skip: list[str]) -> list[Row]:
+    """The catalog rows that have a probe and that --only / --skip leave, in catalog order."""
+    known = set(registry)
+    rows = [row for row in catalog.rows.values() if row.id in known]
+    if not (only or skip):
+        return rows
+    chosen = set(select_rows([row.id for row in rows], only, skip))
+    return [row for row in rows if row.id in chosen]
+
+
 def run(args: argparse.Namespace) -> int:
-    """Probe, write the report, print the summary."""
+    """Probe, write the report, print the chosen form; the exit code follows --fail-on."""
+    import asyncio
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from probes.dataset import DataError, load_reference
+    from probes.endpoints import REGISTRY
+    from probes.formats import exit_code
+    from probes.http import one_line
+    from probes.paths import default_data_dir
+    from probes.prober import probe_run, report_json
+    from probes.redact import Redactor
+
     config = config_from_args(args)
     data_dir = args.data or default_data_dir()
     problems: list = []
@@ -174,12 +311,20 @@ def run(args: argparse.Namespace) -> int:
     if reference.catalog is None or problems:
         first = problems[0] if problems else "the catalog could not be read"
         raise UsageError(f"{first}")
-    if config.implementation not in reference.implementations:
+    if config.implementation not in reference.implementations and not args.unlisted:
         known = ", ".join(sorted(reference.implementations))
-        raise UsageError(f"unknown implementation {config.implementation!r} (known: {known})")
-    rows = [row for row in reference.catalog.rows.values() if row.id in REGISTRY]
+        raise UsageError(
+            f"unknown implementation {config.implementation!r} (known: {known}; "
+            "--unlisted accepts another id)"
+        )
+    rows = probed_rows(reference.catalog, REGISTRY, patterns(args.only), patterns(args.skip))
+    if args.only or args.skip:
+        from dataclasses import replace
+
+        config = replace(config, only=frozenset(row.id for row in rows))
     err = Console(stderr=True, highlight=False)
     redact = Redactor([config.api_key or ""])
+    LineProgress, LiveProgress = _hooks()
     try:
         if err.is_terminal:
             columns = (
@@ -190,17 +335,34 @@ def run(args: argparse.Namespace) -> int:
                 TextColumn("[dim]{task.fields[running]}"),
             )
             with Progress(*columns, console=err, transient=True) as progress:
-                report = asyncio.run(run_probes(config, rows, hook=LiveProgress(progress, len(rows))))
+                outcome = asyncio.run(probe_run(config, rows, hook=LiveProgress(progress, len(rows))))
         else:
-            report = asyncio.run(run_probes(config, rows, hook=LineProgress(err)))
+            outcome = asyncio.run(probe_run(config, rows, hook=LineProgress(err)))
     except (DataError, OSError, RuntimeError, ValueError) as exc:
         print(f"aioc probe: the run failed: {one_line(redact(str(exc)), 200)}", file=sys.stderr)
-        return 1
+        return 2
+    report = outcome.report
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(redact(report_json(report)), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-    Console(highlight=False).print(summary_table(report))
+    out = Console(highlight=False)
+    if args.format == "table":
+        out.print(summary_table(report))
+    else:
+        text = redact(render(report, reference.catalog, args.format, args.fail_on))
+        if args.format_output is None:
+            sys.stdout.write(text)
+        else:
+            try:
+                args.format_output.parent.mkdir(parents=True, exist_ok=True)
+                args.format_output.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"cannot write {args.format_output}: {exc.strerror}") from None
+            out.print(summary_table(report))
     err.print(f"wrote {args.output} (run {report.run_id})")
-    return 0
+    if outcome.problem:
+        print(f"aioc probe: {outcome.problem}", file=sys.stderr)
+        return 2
+    return exit_code(report, args.fail_on)

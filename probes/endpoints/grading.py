@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from probes.endpoints.registry import Grade, deviation, failed, passed, untested
+from probes.endpoints.registry import AUTH, UNREACHED, Grade, deviation, failed, passed, untested
 from probes.http import Exchange, one_line
 
 _START_OPTION = re.compile(r"start (it|the server) with|--[a-z]", re.IGNORECASE)
@@ -80,6 +80,8 @@ def route_problem(exchange: Exchange, *, api_key_given: bool) -> Grade | None:
     ("does not support", "mmproj", "--embeddings") is not a verdict on the implementation:
     the route exists, this deployment cannot serve it, so the row is untested with that reason.
     """
+    if exchange.unreached:
+        return untested(f"the server could not be reached: {exchange.error}", UNREACHED)
     if exchange.error:
         where = f"after status {exchange.status}, " if exchange.status else ""
         return failed(f"no usable answer: {where}{exchange.error}")
@@ -90,8 +92,8 @@ def route_problem(exchange: Exchange, *, api_key_given: bool) -> Grade | None:
         return failed(f"answered {status} with a redirect; aioc does not follow redirects with the key")
     if status in (401, 403):
         if api_key_given:
-            return untested(f"the server refused the API key ({_status_words(exchange)})")
-        return untested(f"the server asks for credentials ({status}); run with --api-key-env VAR")
+            return untested(f"the server refused the API key ({_status_words(exchange)})", AUTH)
+        return untested(f"the server asks for credentials ({status}); run with --api-key-env VAR", AUTH)
     message = error_message(exchange)
     if status in (400, 422, 500, 501) and deployment_refusal(message):
         return untested(f"the route answers, but this deployment cannot serve it: {_status_words(exchange)}")

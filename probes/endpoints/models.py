@@ -14,7 +14,7 @@ from probes.endpoints.grading import (
     sdk_problems,
     shape_message,
 )
-from probes.endpoints.registry import Grade, ProbeContext, deviation, passed, probe
+from probes.endpoints.registry import Grade, ProbeContext, deviation, passed, probe, untested
 
 
 def _list_problems(data: object) -> list[str]:
@@ -60,6 +60,8 @@ async def models_retrieve(ctx: ProbeContext) -> Grade:
             ids = []
         if ids and model_id not in ids:
             model_id = ids[0]
+    if model_id is None:
+        return untested("the server lists no model to describe and none was given (pass --model NAME)")
     exchange = await ctx.http.get(f"/v1/models/{url_quote(model_id, safe='')}", label="describe one model")
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
         return problem

@@ -10,8 +10,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from probes.catalog import Family, Row
 from probes.http import Session
 from probes.status import Status
+
+AUTH = "auth"
+UNREACHED = "unreached"
+"""Causes a grade can name, so that a run can tell "the key is refused everywhere" or "the server
+is not there" from grades about the API itself."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,7 @@ class Grade:
     footnote: str | None = None
     runs: int | None = None
     agreeing: int | None = None
+    cause: str | None = None
 
 
 def passed(message: str = "") -> Grade:
@@ -40,22 +47,40 @@ def failed(message: str) -> Grade:
     return Grade(Status.FAIL, message)
 
 
-def untested(message: str) -> Grade:
+def untested(message: str, cause: str | None = None) -> Grade:
     """Nothing could be concluded; the message says why."""
-    return Grade(Status.UNTESTED, message)
+    return Grade(Status.UNTESTED, message, cause=cause)
+
+
+PLACEHOLDER_MODEL = "aioc-probe-model"
+"""The model named by requests that do not depend on one (errors, auth) when no chat model is known."""
+
+CHAT_MODEL_FAMILIES = frozenset({Family.CHAT, Family.COMPLETIONS, Family.RESPONSES})
+"""Rows of these families generate text, so they need a chat model to say anything."""
 
 
 @dataclass(frozen=True)
 class Target:
-    """What is being probed, shared by every probe of a run: the models to use for each kind."""
+    """What is being probed, shared by every probe of a run: the models to use for each kind.
 
-    model: str
+    ``model`` is None when none was given and the server lists none; the ``no_*`` fields say why,
+    and become the reason of every row that needs that kind of model.
+    """
+
+    model: str | None
     embedding_model: str | None = None
     transcription_model: str = "whisper-1"
     speech_model: str = "tts-1"
     image_model: str = "gpt-image-1"
     moderation_model: str = "omni-moderation-latest"
     api_key_given: bool = False
+    no_model: str = "no chat model was given (pass --model NAME)"
+    no_embedding_model: str = "no embedding model was given (pass --embedding-model NAME)"
+
+    @property
+    def any_model(self) -> str:
+        """The chat model, or a placeholder for requests whose answer does not depend on the model."""
+        return self.model or PLACEHOLDER_MODEL
 
 
 @dataclass
@@ -73,7 +98,6 @@ NEEDS_EMBEDDING_MODEL = "embedding_model"
 NEEDS_API_KEY = "api_key"
 
 _UNMET = {
-    NEEDS_EMBEDDING_MODEL: "no embedding model was given (pass --embedding-model NAME)",
     NEEDS_API_KEY: (
         "no API key was given; with one (--api-key-env VAR) the probe checks that requests "
         "without it are refused"
@@ -90,10 +114,12 @@ class ProbeSpec:
     needs: frozenset[str] = frozenset()
     flaky: bool = False
 
-    def unmet(self, target: Target) -> str | None:
+    def unmet(self, target: Target, row: Row | None = None) -> str | None:
         """Why this probe cannot run against the target, or None when it can."""
+        if row is not None and row.family in CHAT_MODEL_FAMILIES and not target.model:
+            return target.no_model
         if NEEDS_EMBEDDING_MODEL in self.needs and not target.embedding_model:
-            return _UNMET[NEEDS_EMBEDDING_MODEL]
+            return target.no_embedding_model
         if NEEDS_API_KEY in self.needs and not target.api_key_given:
             return _UNMET[NEEDS_API_KEY]
         return None

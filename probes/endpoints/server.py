@@ -7,6 +7,7 @@ from typing import Any
 from probes.endpoints.grading import json_body, quote
 from probes.endpoints.registry import (
     NEEDS_API_KEY,
+    UNREACHED,
     Grade,
     ProbeContext,
     deviation,
@@ -44,7 +45,11 @@ def envelope_problems(data: Any) -> list[str]:
 @probe("errors.envelope")
 async def errors_envelope(ctx: ProbeContext) -> Grade:
     """A chat request without ``messages`` gets a 4xx with OpenAI's four-key error envelope."""
-    exchange = await ctx.http.post(CHAT, {"model": ctx.target.model}, label="chat request without messages")
+    exchange = await ctx.http.post(
+        CHAT, {"model": ctx.target.any_model}, label="chat request without messages"
+    )
+    if exchange.unreached:
+        return untested(f"the server could not be reached: {exchange.error}", UNREACHED)
     if exchange.error:
         return failed(f"no usable answer: {exchange.error}")
     status = exchange.status or 0
@@ -62,10 +67,16 @@ async def errors_envelope(ctx: ProbeContext) -> Grade:
 @probe("server.api_key", needs=(NEEDS_API_KEY,))
 async def server_api_key(ctx: ProbeContext) -> Grade:
     """Requests without the key, or with a wrong one, are refused with 401."""
-    payload = {"model": ctx.target.model, "messages": [{"role": "user", "content": "Hi."}], "max_tokens": 1}
+    payload = {
+        "model": ctx.target.any_model,
+        "messages": [{"role": "user", "content": "Hi."}],
+        "max_tokens": 1,
+    }
     answers = []
     for key, label in ((None, "without a key"), (WRONG_KEY, "with a wrong key")):
         exchange = await ctx.http.post(CHAT, payload, api_key=key, label=label)
+        if exchange.unreached:
+            return untested(f"the server could not be reached: {exchange.error}", UNREACHED)
         if exchange.error:
             return failed(f"no usable answer to a request {label}: {exchange.error}")
         answers.append((label, exchange.status))
