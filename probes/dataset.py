@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import functools
 import gc
+import hashlib
 import json
 import re
 import typing
@@ -198,24 +199,32 @@ def read_json(path: Path, shown: str) -> tuple[Any, str | None, list[Problem]]:
 
     Returns the data (None when unusable), the text (for line numbers) and the problems found.
     """
+    raw, problems = _read_bytes(path, shown)
+    if raw is None:
+        return None, None, problems
+    return decode_json(raw, shown)
+
+
+def _read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes, unless it cannot be read or is far larger than any data file should be."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return (
-                None,
-                None,
-                [
-                    Problem(
-                        shown,
-                        "",
-                        f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,} byte limit"
-                        " — trim the evidence bodies or split the run",
-                    )
-                ],
-            )
-        raw = path.read_bytes()
+            return None, [
+                Problem(
+                    shown,
+                    "",
+                    f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,} byte limit"
+                    " — trim the evidence bodies or split the run",
+                )
+            ]
+        return path.read_bytes(), []
     except OSError as exc:
-        return None, None, [Problem(shown, "", f"cannot be read: {exc.strerror or exc}")]
+        return None, [Problem(shown, "", f"cannot be read: {exc.strerror or exc}")]
+
+
+def decode_json(raw: bytes, shown: str) -> tuple[Any, str | None, list[Problem]]:
+    """Decode one file's bytes strictly (see :func:`read_json`)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -614,6 +623,32 @@ def known_run_ids(root: Path, skip: Iterable[Path] = ()) -> dict[str, str]:
     return out
 
 
+_PARSED: dict[tuple[str, bytes], Report] = {}
+"""Reports that parsed cleanly, by file and content digest. Under ``mkdocs serve`` a rebuild then
+parses only the files that changed; the same bytes always give the same model, so this cannot go stale."""
+
+
+def _parse_report(
+    path: Path, shown: str, seen: set[tuple[str, bytes]]
+) -> tuple[Report | None, str | None, list[Problem]]:
+    """One report file parsed into the model (from the cache when its bytes are unchanged)."""
+    raw, found = _read_bytes(path, shown)
+    if raw is None:
+        return None, None, found
+    key = (shown, hashlib.blake2b(raw, digest_size=16).digest())
+    seen.add(key)
+    cached = _PARSED.get(key)
+    if cached is not None:
+        return cached, raw.decode("utf-8"), []
+    data, text, found = decode_json(raw, shown)
+    if data is None or found:
+        return None, text, found
+    report, found = parse_model(Report, data, shown, text)
+    if report is not None and not found:
+        _PARSED[key] = report
+    return report, text, found
+
+
 def load_reports(
     root: Path,
     rows: dict[str, Row],
@@ -630,23 +665,27 @@ def load_reports(
     file inside ``root/reports`` must also sit where its implementation and run id say.
     """
     today = today or dt.datetime.now(dt.UTC).date()
+    full = files is None
     if files is None:
-        files = [(p, _shown(p, root)) for p in sorted((root / REPORTS_DIR).rglob("*.json"))]
+        # One path resolution for the folder, not several per file: it showed at thousands of reports.
+        shown_dir = _shown(root / REPORTS_DIR, root)
+        files = [
+            (p, f"{shown_dir}/{p.relative_to(root / REPORTS_DIR).as_posix()}")
+            for p in sorted((root / REPORTS_DIR).rglob("*.json"))
+        ]
     reports: list[LoadedReport] = []
     run_ids: dict[str, str] = dict(other_run_ids or {})
     resolved_root = root.resolve()
+    seen: set[tuple[str, bytes]] = set()
     for path, shown in files:
-        data, text, found = read_json(path, shown)
-        problems += found
-        if data is None or found:
-            continue
-        report, found = parse_model(Report, data, shown, text)
+        report, text, found = _parse_report(path, shown, seen)
         problems += found
         if report is None:
             continue
         found = check_report(report, shown, text, rows, implementations, today)
         try:
-            relative = PurePosixPath(path.resolve().relative_to(resolved_root).as_posix())
+            inside = path.relative_to(root) if full else path.resolve().relative_to(resolved_root)
+            relative = PurePosixPath(inside.as_posix())
         except ValueError:
             relative = None
         if relative is not None and relative.parts[0] == REPORTS_DIR:
@@ -665,4 +704,7 @@ def load_reports(
         problems += found
         if not found:
             reports.append(LoadedReport(path=relative.as_posix() if relative else shown, report=report))
+    if full:
+        for key in _PARSED.keys() - seen:
+            del _PARSED[key]
     return reports

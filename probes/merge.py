@@ -73,11 +73,15 @@ def merge(reports: Iterable[LoadedReport]) -> dict[tuple[str, str], Cell]:
 def _merge(reports: Iterable[LoadedReport]) -> dict[tuple[str, str], Cell]:
     entries: dict[tuple[str, str], list[Entry]] = {}
     for loaded in sorted(reports, key=report_order):
+        impl = loaded.report.implementation
         for result in loaded.report.results:
-            entries.setdefault((loaded.report.implementation, result.row), []).append(Entry(result, loaded))
+            history = entries.get((impl, result.row))
+            if history is None:
+                history = entries[(impl, result.row)] = []
+            history.append(Entry(result, loaded))
     cells = {}
     for (impl, row), history in entries.items():
-        graded = [e for e in history if e.result.status.graded]
-        current = graded[-1] if graded else history[-1]
+        # The newest graded entry, else the newest: unknown never hides a grade.
+        current = next((e for e in reversed(history) if e.result.status is not Status.UNTESTED), history[-1])
         cells[(impl, row)] = Cell(implementation=impl, row=row, current=current, history=tuple(history))
     return cells
