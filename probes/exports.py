@@ -164,8 +164,19 @@ def matrix_document(
 
 
 def matrix_json(document: dict[str, Any]) -> str:
-    """The JSON export: UTF-8, indented, keys in a fixed order so that diffs between builds read well."""
-    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    """The JSON export: one top-level key and one list item per line, so that diffs read well."""
+
+    def one(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)  # compact: the C encoder, fast on large grids
+
+    fields = []
+    for key, value in document.items():
+        if isinstance(value, list) and value:
+            items = ",\n  ".join(one(item) for item in value)
+            fields.append(f"{one(key)}: [\n  {items}\n ]")
+        else:
+            fields.append(f"{one(key)}: {one(value)}")
+    return "{\n " + ",\n ".join(fields) + "\n}\n"
 
 
 def matrix_csv(dataset: Dataset, records: list[CellRecord]) -> str:

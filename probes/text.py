@@ -8,6 +8,7 @@ still rendered with HTML disabled, so that text from data can never become marku
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated
 
@@ -69,8 +70,10 @@ def _inline_renderer() -> MarkdownIt:
 _MD = _inline_renderer()
 
 
+@functools.lru_cache(maxsize=16_384)
 def render_inline(text: str | None) -> Markup:
     """Render one prose field as inline HTML. Anything that is not the subset stays literal text."""
+    # Cached: the same titles and notes appear on many pages, and parsing was a tenth of a build.
     if not text:
         return Markup("")
     return Markup(_MD.renderInline(text).strip())
