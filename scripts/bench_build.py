@@ -1,0 +1,331 @@
+"""Benchmark the site build: the hook's cost against a plain MkDocs build, and how it grows with the data.
+
+    .venv/bin/python scripts/bench_build.py [--sizes 1,10,100] [--max-reports 10000] [--repeat 3]
+
+Synthetic data is written into temporary directories at 1×, 10× and 100× today's number of reports
+(and at ``--max-reports`` when that is larger), shaped like today's data: the real catalog, more
+implementations as the data grows, and runs that are half probed (one trimmed exchange of evidence
+per tested cell) and half copied by hand. For each size it builds the real site twice, with the hook
+and without it (the same docs, whose markers then stay HTML comments), and prints:
+
+- the time inside the hook's events (load + validate + merge, generated files, page rendering);
+- the whole build with and without the hook, and the ratio of the hook's time to the plain build;
+- the hook's time per report, which stays flat when the cost grows linearly with the data;
+- the matrix page's size, raw and gzipped, and the size of the toggle script.
+
+Targets (issue 6): the hook adds under 10% to the plain build at today's size; under 5 s at 10,000
+reports; the matrix page under 150 KB gzipped; the toggle script under 5 KB. Nothing here touches
+the network; every directory it writes is temporary and removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import functools
+import gzip
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+HOOK = "scripts/hooks/matrix.py"
+TOGGLES = ROOT / "overrides/assets/aioc/toggles.js"
+
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+from mkdocs.commands.build import build as mkdocs_build  # noqa: E402
+from mkdocs.config import load_config  # noqa: E402
+
+from probes.dataset import _PARSED, load_dataset  # noqa: E402
+
+TARGET_OVERHEAD = 0.10
+TARGET_LARGE_SECONDS = 5.0
+TARGET_LARGE_REPORTS = 10_000
+TARGET_PAGE_GZIP = 150 * 1024
+TARGET_SCRIPT = 5 * 1024
+
+STATUS_WEIGHTS = {"pass": 55, "deviation": 15, "fail": 15, "out_of_scope": 5, "untested": 10}
+"""The grades a synthetic run gives a cell it regrades; any grade can follow any other."""
+CHANGE_RATE = 0.1
+"""How often a run regrades a cell its implementation already had; the rest confirm the old grade."""
+
+
+def write_synthetic_data(
+    target: Path, reports: int, implementations: int, *, probed_share: float | None = None, seed: int = 6
+) -> None:
+    """A data/ directory with the real catalog, ``implementations`` columns and ``reports`` runs.
+
+    Each run is a copy of one of today's reports (so sizes and shapes are today's) with its own id,
+    implementation, date and regraded cells. ``probed_share`` sets how many runs are probed; by
+    default it is today's share. A probed copy carries an exchange of evidence for every tested cell.
+    """
+    real = load_dataset(ROOT / "data")
+    shutil.copytree(ROOT / "data/catalog", target / "catalog")
+    rng = random.Random(seed)
+    impls = [
+        {"id": i.id, "name": i.name, "homepage": i.homepage, "kind": i.kind.value}
+        for i in real.implementations.values()
+    ]
+    for n in range(len(impls), implementations):
+        impls.append(
+            {
+                "id": f"synthetic-{n:03d}",
+                "name": f"Synthetic server {n}",
+                "homepage": f"https://example.org/synthetic-{n}",
+                "kind": "inference_server",
+            }
+        )
+    impls = impls[:implementations]
+    (target / "implementations.json").write_text(
+        json.dumps({"implementations": impls}, indent=2), encoding="utf-8"
+    )
+    templates = [json.loads((ROOT / "data" / r.path).read_text(encoding="utf-8")) for r in real.reports]
+    share = probed_share
+    if share is None:
+        share = sum(t["origin"] == "probed" for t in templates) / len(templates)
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    step = (dt.datetime(2026, 1, 1, tzinfo=dt.UTC) - start) / max(reports, 1)
+    statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
+    graded: dict[tuple[str, str], str] = {}
+    for k in range(reports):
+        impl = impls[k % len(impls)]["id"]
+        report = copy.deepcopy(templates[k % len(templates)])
+        run_id = f"{impl}-synthetic-{k:05d}"
+        probed = rng.random() < share
+        report |= {
+            "run_id": run_id,
+            "implementation": impl,
+            "created": (start + step * k).isoformat().replace("+00:00", "Z"),
+            "origin": "probed" if probed else "manual",
+        }
+        if probed:
+            report.setdefault("prober", "aioc 0.1.0")
+            report.setdefault("implementation_version", f"1.{k % 50}.0")
+        else:
+            report.setdefault("source", "https://example.org/changelog")
+        for result in report["results"]:
+            key = (impl, result["row"])
+            if key not in graded or rng.random() < CHANGE_RATE:
+                graded[key] = rng.choices(statuses, weights)[0]
+            status = result["status"] = graded[key]
+            if status in ("deviation", "untested") and not result.get("message"):
+                result["message"] = f"synthetic note {rng.randrange(40)}"
+            if probed and status in ("pass", "deviation", "fail") and not result.get("evidence"):
+                result["evidence"] = [_exchange(rng, result["row"], run_id, 404 if status == "fail" else 200)]
+        folder = target / "reports" / impl
+        folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        (folder / f"{run_id}.json").write_text(text, encoding="utf-8")
+
+
+def _exchange(rng: random.Random, row: str, run_id: str, code: int) -> dict[str, Any]:
+    """One exchange of evidence sized like the prober's: bodies of a few hundred bytes, some of 3 KB."""
+    text = "x" * (3000 if rng.random() < 0.1 else rng.randrange(100, 800))
+    return {
+        "label": f"{row} request",
+        "request": {
+            "method": "POST",
+            "path": "/v1/chat/completions",
+            "headers": {"content-type": "application/json"},
+            "body": json.dumps({"model": "m", "messages": [{"role": "user", "content": row}]}),
+        },
+        "response": {
+            "status": code,
+            "headers": {"content-type": "application/json"},
+            "body": json.dumps({"id": run_id, "choices": [{"message": {"content": text}}]}),
+            "elapsed_ms": rng.randrange(5, 900),
+        },
+    }
+
+
+@dataclass
+class Timing:
+    build: float
+    events: dict[str, float]
+
+    @property
+    def hook(self) -> float:
+        """Time spent inside the hook's event handlers."""
+        return sum(self.events.values())
+
+
+def timed_build(data_dir: Path, site_dir: Path, *, with_hook: bool) -> Timing:
+    """One real build in this process; the hook's events are wrapped to add up their time."""
+    options = {"data_dir": str(data_dir), "stale_after_days": 365}
+    overrides: dict[str, Any] = {"site_dir": str(site_dir), "extra": {"aioc": options}}
+    if not with_hook:
+        # Without the hook, the exports page links to files nobody generates: not an error here.
+        overrides |= {"hooks": [], "strict": False}
+    config = load_config(str(ROOT / "mkdocs.yml"), **overrides)
+    spent: dict[str, float] = {}
+
+    def timer(event: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[event] = spent.get(event, 0.0) + time.perf_counter() - began
+
+        return wrapped
+
+    hook = config.plugins.get(HOOK)
+    if hook is not None:
+        for event, methods in config.plugins.events.items():
+            for index, method in enumerate(methods):
+                if getattr(method, "__module__", None) == getattr(hook, "__name__", None):
+                    methods[index] = timer(event, method)
+    began = time.perf_counter()
+    mkdocs_build(config)
+    return Timing(build=time.perf_counter() - began, events=spent)
+
+
+def best(runs: list[Timing]) -> Timing:
+    """The fastest run: the least disturbed by other work on a shared machine."""
+    return min(runs, key=lambda t: t.build)
+
+
+def page_sizes(site: Path) -> tuple[int, int]:
+    """The matrix page's size in bytes, raw and gzipped (level 9, as a server would send it)."""
+    raw = (site / "index.html").read_bytes()
+    return len(raw), len(gzip.compress(raw, compresslevel=9))
+
+
+def kb(size: int) -> str:
+    return f"{size / 1024:,.1f} KB"
+
+
+def process_build(data_dir: Path, site_dir: Path, *, with_hook: bool) -> float:
+    """Wall time of a whole ``mkdocs build`` in a new process: Python start, imports and the build."""
+    command = [
+        sys.executable,
+        __file__,
+        "--single",
+        "hook" if with_hook else "plain",
+        str(data_dir),
+        str(site_dir),
+    ]
+    began = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - began
+
+
+def cold(data_dir: Path, site_dir: Path) -> Timing:
+    """A build with nothing parsed yet, as in CI (the content cache only helps ``mkdocs serve``)."""
+    _PARSED.clear()
+    return timed_build(data_dir, site_dir, with_hook=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1,10,100", help="multiples of today's number of reports")
+    parser.add_argument("--max-reports", type=int, default=TARGET_LARGE_REPORTS)
+    parser.add_argument("--repeat", type=int, default=3, help="builds per measurement at small sizes")
+    parser.add_argument(
+        "--probed-share",
+        type=float,
+        default=None,
+        help="share of synthetic runs that are probed, with evidence (default: today's share)",
+    )
+    parser.add_argument("--single", nargs=3, metavar=("KIND", "DATA", "SITE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    if args.single:
+        timed_build(Path(args.single[1]), Path(args.single[2]), with_hook=args.single[0] == "hook")
+        return 0
+
+    today = load_dataset(ROOT / "data")
+    base_reports, base_impls = len(today.reports), len(today.implementations)
+    plan = [(f"{m}×", base_reports * m, m) for m in (int(s) for s in args.sizes.split(","))]
+    if args.max_reports > plan[-1][1]:
+        plan.append((f"{args.max_reports:,}", args.max_reports, args.max_reports / base_reports))
+    print(f"today: {base_reports} reports, {base_impls} implementations, {len(today.catalog.rows)} rows")
+    print(f"toggle script: {TOGGLES.stat().st_size:,} bytes (target < {TARGET_SCRIPT:,})")
+    print(
+        "columns: plain = build without the hook; with hook = whole build; hook = time in the hook's"
+        " events, cold (nothing parsed yet) and warm (a rebuild under mkdocs serve); best of"
+        f" {args.repeat} up to 2,000 reports"
+    )
+    print()
+    header = (
+        f"{'size':>7} {'reports':>7} {'impls':>5} {'plain':>6} {'with hook':>9} {'hook':>6} {'warm':>6}"
+        f" {'hook/plain':>10} {'ms/report':>9} {'page raw':>10} {'page gz':>9}   hook events (cold)"
+    )
+    print(header)
+    print("-" * len(header))
+    results = []
+    process_line = ""
+    with tempfile.TemporaryDirectory(prefix="aioc-bench-") as tmp:
+        for label, reports, multiple in plan:
+            implementations = min(base_impls * max(1, round(math.sqrt(multiple))), 40)
+            data = Path(tmp) / label / "data"
+            if multiple == 1:
+                shutil.copytree(ROOT / "data", data)  # today's size is today's data
+            else:
+                write_synthetic_data(data, reports, implementations, probed_share=args.probed_share)
+            repeat = args.repeat if reports <= 2_000 else 1
+            sites = Path(tmp) / label
+            plain = best([timed_build(data, sites / "plain", with_hook=False) for _ in range(repeat)])
+            hooked = best([cold(data, sites / "site") for _ in range(repeat)])
+            warm = best([timed_build(data, sites / "site", with_hook=True) for _ in range(repeat)])
+            raw, gz = page_sizes(sites / "site")
+            count = len(list((data / "reports").rglob("*.json")))
+            results.append((label, count, hooked, plain, gz, warm))
+            print(
+                f"{label:>7} {count:>7,} {implementations:>5} {plain.build:>5.2f}s {hooked.build:>8.2f}s"
+                f" {hooked.hook:>5.2f}s {warm.hook:>5.2f}s {hooked.hook / plain.build:>10.0%}"
+                f" {1000 * hooked.hook / count:>9.2f} {kb(raw):>10} {kb(gz):>9}   "
+                + ", ".join(f"{event} {seconds:.2f}s" for event, seconds in hooked.events.items())
+            )
+            if multiple == 1:
+                with_hook = min(process_build(data, sites / "p1", with_hook=True) for _ in range(repeat))
+                without = min(process_build(data, sites / "p0", with_hook=False) for _ in range(repeat))
+                process_line = (
+                    f"  whole 'mkdocs build' in a new process at today's size: {without:.2f} s without the"
+                    f" hook, {with_hook:.2f} s with it (+{with_hook / without - 1:.0%}); the hook's own"
+                    f" events are {hooked.hook / without:.0%} of the plain process"
+                )
+            shutil.rmtree(sites)
+    print(process_line)
+    print()
+    first, last = results[0], results[-1]
+    checks = [
+        (
+            "hook adds < 10% at today's size (its events against the plain in-process build)",
+            first[2].hook / first[3].build < TARGET_OVERHEAD,
+            f"{first[2].hook / first[3].build:.0%}",
+        ),
+        (
+            f"hook < {TARGET_LARGE_SECONDS:.0f} s at {last[1]:,} reports, cold",
+            last[2].hook < TARGET_LARGE_SECONDS,
+            f"{last[2].hook:.2f} s (warm rebuild {last[5].hook:.2f} s)",
+        ),
+        (
+            "matrix page < 150 KB gzipped",
+            all(r[4] < TARGET_PAGE_GZIP for r in results),
+            f"largest {kb(max(r[4] for r in results))}",
+        ),
+        ("toggle script < 5 KB", TOGGLES.stat().st_size < TARGET_SCRIPT, f"{TOGGLES.stat().st_size:,} bytes"),
+    ]
+    for name, ok, figure in checks:
+        print(f"{'met   ' if ok else 'MISSED'} {name}: {figure}")
+    return 0 if all(ok for _, ok, _ in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
