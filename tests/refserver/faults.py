@@ -1,7 +1,9 @@
 """Tiny misbehaving servers: each answers every request with one kind of fault.
 
 They exist to show that the prober grades a broken server with evidence and finishes inside its
-deadline, instead of hanging or crashing.
+deadline, instead of hanging or crashing. Three play servers that answer every path alike (a
+catch-all proxy, a single-page app, an auth wall) and one that guards its OpenAI routes with a key
+it never accepts: the negative control must see through each.
 """
 
 from __future__ import annotations
@@ -27,8 +29,32 @@ FAULTS = (
     "huge",
     "echo_key",
     "redirect",
+    "catchall",
+    "catchall_html",
+    "auth_wall",
+    "auth_routes",
 )
 """Every fault a :class:`FaultServer` can play."""
+
+CATCHALL_BODY = b'{"object": "list", "data": []}'
+"""What the catch-all answers every path: a valid empty list, so a list route would pass on it."""
+
+SPA_PAGE = b"<!doctype html><html><head><title>Dashboard</title></head><body><div id=app></div></body></html>"
+
+OPENAI_PATHS = (
+    "/v1/models",
+    "/v1/chat/completions",
+    "/v1/completions",
+    "/v1/embeddings",
+    "/v1/responses",
+    "/v1/realtime",
+    "/v1/files",
+    "/v1/moderations",
+    "/v1/audio/",
+    "/v1/images/",
+    "/v1/fine_tuning/",
+)
+"""The routes ``auth_routes`` guards; every other path is 404."""
 
 HUGE_BYTES = 20_000_000
 """How much the ``huge`` fault offers; the prober must stop reading long before."""
@@ -123,6 +149,27 @@ class FaultHandler(BaseHTTPRequestHandler):
         self.send_header("Location", self.redirect_to + self.path + "?token=leak")
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def _catchall(self) -> None:
+        self._head(200, "application/json", len(CATCHALL_BODY))
+        self.wfile.write(CATCHALL_BODY)
+
+    def _catchall_html(self) -> None:
+        self._head(200, "text/html; charset=utf-8", len(SPA_PAGE))
+        self.wfile.write(SPA_PAGE)
+
+    def _auth_wall(self) -> None:
+        body = b'{"error": {"message": "Unauthorized", "type": "auth_error", "param": null, "code": null}}'
+        self._head(401, "application/json", len(body))
+        self.wfile.write(body)
+
+    def _auth_routes(self) -> None:
+        if self.path.startswith(OPENAI_PATHS):
+            self._auth_wall()
+            return
+        body = b'{"error": {"message": "Not Found", "type": "not_found", "param": null, "code": null}}'
+        self._head(404, "application/json", len(body))
+        self.wfile.write(body)
 
     def _huge(self) -> None:
         self._head(200, "application/json")
