@@ -190,6 +190,10 @@ async def discover(session: Session, timeout: float) -> Discovery:
     if exchange.error:
         found.problem = f"could not be read ({exchange.error})"
         return found
+    if exchange.status in (401, 403):
+        refused = "the API key was refused" if session.client.has_key else "it asks for an API key"
+        found.problem = f"answered {exchange.status} ({refused})"
+        return found
     if not exchange.ok:
         found.problem = f"answered {exchange.status}"
         return found

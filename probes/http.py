@@ -163,6 +163,18 @@ def _is_tls(exc: BaseException) -> bool:
     return False
 
 
+def _specific(exc: BaseException) -> str:
+    """The most specific words in an exception chain: the refused connection, not "all attempts failed"."""
+    words, seen = str(exc), exc.__cause__ or exc.__context__
+    for _ in range(5):
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionError | ssl.SSLError) and str(seen):
+            return str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return words
+
+
 def connect_level(exc: BaseException) -> bool:
     """True when the failure happened before any byte of an answer: nothing reached the API."""
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)) or (
@@ -185,7 +197,7 @@ def describe_transport_error(exc: BaseException) -> str:
         httpx.DecodingError: "the body could not be decoded",
     }
     what = next((text for kind, text in kinds.items() if isinstance(exc, kind)), type(exc).__name__)
-    detail = one_line(str(exc), 160)
+    detail = one_line(_specific(exc), 160)
     if _is_tls(exc):
         what = "the TLS handshake failed"
     return f"{what}: {detail}" if detail else what
