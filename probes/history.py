@@ -63,11 +63,9 @@ def timeline(cell: Cell) -> list[Change]:
     graded = False
     for entry in cell.history:
         status = entry.result.status
-        if graded and not status.graded:
+        if status is shown or (graded and status is Status.UNTESTED):
             continue
-        graded = graded or status.graded
-        if status is shown:
-            continue
+        graded = graded or status is not Status.UNTESTED
         report = entry.report
         out.append(
             Change(
@@ -85,16 +83,12 @@ def timeline(cell: Cell) -> list[Change]:
     return out
 
 
-def implementation_history(cells: Iterable[Cell], rows: Iterable[str]) -> History:
-    """The history of one implementation's cells over ``rows`` (each once, in catalog order)."""
-    by_row = {cell.row: cell for cell in cells}
+def implementation_history(timelines: dict[str, list[Change]], rows: Iterable[str]) -> History:
+    """One implementation's history from its cells' timelines (by row), over ``rows`` in their order."""
     changes: list[Change] = []
     first: dict[tuple[dt.datetime, str], int] = {}
     for row in dict.fromkeys(rows):
-        cell = by_row.get(row)
-        if cell is None:
-            continue
-        for change in timeline(cell):
+        for change in timelines.get(row, ()):
             if change.first:
                 key = (change.created, change.run_id)
                 first[key] = first.get(key, 0) + 1

@@ -9,7 +9,6 @@ prose passes through :func:`probes.text.render_inline`, which never lets HTML th
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import html
 import re
 from collections.abc import Callable
@@ -61,7 +60,6 @@ class Renderer:
         stale_after_days: int | None = None,
     ) -> Renderer:
         """Merge the reports once and prepare the Jinja environment's filters."""
-        gc.unfreeze()  # under mkdocs serve: what the previous build froze may be collected again
         renderer = cls(
             env=env,
             dataset=dataset,
@@ -72,9 +70,6 @@ class Renderer:
         env.filters["prose"] = render_inline
         env.filters["plain"] = plain
         env.filters["html_block"] = renderer.stash
-        # The data lives as long as the build: move it out of the collector's sight, so that the
-        # collections the rest of the build sets off do not rescan it (they made rendering ~3× slower).
-        gc.freeze()
         return renderer
 
     def stash(self, html: str) -> Markup:

@@ -282,13 +282,17 @@ def build_implementation(
     shown: set[str] = set()
     groups = []
 
+    timelines: dict[str, list[Change]] = {}
+
     def detail(row_id: str) -> CellDetail:
         cell = cells.get((impl.id, row_id))
+        if cell is not None:
+            timelines[row_id] = timeline(cell)
         return CellDetail(
             dataset.row(row_id),
             cell_view(impl.id, row_id, cell, None, today, stale_after_days),
             cell,
-            timeline(cell) if cell else [],
+            timelines.get(row_id, []),
         )
 
     for matrix in dataset.catalog.matrices.values():
@@ -300,14 +304,11 @@ def build_implementation(
     others = sorted(row for (i, row) in cells if i == impl.id and row not in shown)
     if others:
         groups.append(DetailGroup("Other rows", [detail(r) for r in others]))
-    reports = sorted(
-        (r for r in dataset.reports if r.report.implementation == impl.id), key=report_order, reverse=True
-    )
-    own = [cell for (i, _), cell in cells.items() if i == impl.id]
+    reports = sorted(dataset.reports_of(impl.id), key=report_order, reverse=True)
     shown_rows = [d.row.id for group in groups for d in group.cells]
     return ImplementationView(
         implementation=impl,
         reports=reports,
         groups=groups,
-        history=implementation_history(own, shown_rows),
+        history=implementation_history(timelines, shown_rows),
     )

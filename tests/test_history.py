@@ -77,7 +77,7 @@ def test_implementation_history_newest_first_with_first_grades_counted_per_repor
         loaded("other", "2026-03-05", [{"row": "embeddings", "status": "fail"}], impl="vllm"),
     ]
     cells = merge(reports)
-    own = [c for (impl, _), c in cells.items() if impl == "ollama"]
+    own = {row: timeline(c) for (impl, row), c in cells.items() if impl == "ollama"}
     history = implementation_history(own, ["models.list", "chat.stream", "embeddings", "chat.tools"])
     assert [(c.run_id, c.row, c.before, c.after) for c in history.changes] == [
         ("fix-2", "embeddings", Status.FAIL, Status.PASS),
