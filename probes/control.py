@@ -88,8 +88,8 @@ class NegativeControl:
     ) -> tuple[Grade, Exchange | None]:
         """The grade once compared with the control, and the control exchange when it mattered."""
         real = decisive(row, exchanges)
-        if real is None or real.status is None or real.error:
-            return grade, None
+        if real is None or real.status is None or real.error or not real.usual_key:
+            return grade, None  # a probe that chose the key itself (the auth probe) grades refusals
         refused = real.status in (401, 403)
         if grade.status not in (Status.PASS, Status.DEVIATION) and not (
             refused and grade.status is Status.UNTESTED

@@ -72,6 +72,8 @@ class Exchange:
     error: str | None = None
     connect_failed: bool = False
     read_limit: int = DEFAULT_MAX_BODY_BYTES
+    usual_key: bool = True
+    """False when the probe chose what to send instead of the run's key (none, or a wrong one)."""
 
     @property
     def ok(self) -> bool:
@@ -414,6 +416,7 @@ class Session:
             redact=self.client.redact,
             own_host=self.client.host,
             read_limit=read_limit or self.client.max_body_bytes,
+            usual_key=api_key is True,
         )
         self.exchanges.append(exchange)
         await self.client.send(
@@ -439,6 +442,7 @@ class Session:
             redact=self.client.redact,
             own_host=self.client.host,
             read_limit=min(self.client.max_body_bytes, 65_536),
+            usual_key=api_key is True,
         )
         self.exchanges.append(exchange)
         await self.client.upgrade(exchange, api_key=api_key, timeout=timeout or self.client.timeout)

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from llama_shared import llama_server, shared_server
 
 from probes.prober import report_json
 from probes.report import Report
 from probes.status import Status
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import llama_server  # noqa: E402
 
 pytestmark = pytest.mark.llama_server
 
 
 @pytest.fixture(scope="module")
 def run() -> tuple[Report, str]:
-    try:
-        server = llama_server.LlamaServer()
-    except llama_server.LlamaServerUnavailable as exc:
-        pytest.skip(f"llama-server is not installed: {exc}")
-    with server:
-        report = llama_server.probe(server)
-    return report, server.api_key
+    server = shared_server()
+    return llama_server.probe(server), server.api_key
 
 
 def status(report: Report, row: str) -> Status:

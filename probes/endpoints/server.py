@@ -6,6 +6,7 @@ from typing import Any
 
 from probes.endpoints.grading import json_body, quote
 from probes.endpoints.registry import (
+    AUTH,
     NEEDS_API_KEY,
     UNREACHED,
     Grade,
@@ -66,7 +67,7 @@ async def errors_envelope(ctx: ProbeContext) -> Grade:
 
 @probe("server.api_key", needs=(NEEDS_API_KEY,))
 async def server_api_key(ctx: ProbeContext) -> Grade:
-    """Requests without the key, or with a wrong one, are refused with 401."""
+    """Requests without the key, or with a wrong one, are refused with 401; the given key is not."""
     payload = {
         "model": ctx.target.any_model,
         "messages": [{"role": "user", "content": "Hi."}],
@@ -80,6 +81,12 @@ async def server_api_key(ctx: ProbeContext) -> Grade:
         if exchange.error:
             return failed(f"no usable answer to a request {label}: {exchange.error}")
         answers.append((label, exchange.status))
+    control = await ctx.http.post(CHAT, payload, label="with the given key")
+    if control.status in (401, 403):
+        return untested(
+            f"the given key is refused too ({control.status}), so refusing other keys shows nothing",
+            AUTH,
+        )
     accepted = [f"{label} got {status}" for label, status in answers if status and status < 400]
     if accepted:
         return failed("the key is not enforced: a request " + " and one ".join(accepted))
