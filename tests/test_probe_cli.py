@@ -313,3 +313,18 @@ def test_aioc_starts_without_loading_the_prober() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_the_prober_page_documents_every_option_and_exit_code() -> None:
+    from probes.cli import build_parser
+
+    page = (ROOT / "docs" / "prober.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    probe_parser = parser._subparsers._group_actions[0].choices["probe"]
+    options = {o for action in probe_parser._actions for o in action.option_strings if o.startswith("--")}
+    options -= {"--help"}
+    assert options and not [o for o in options if f"`{o}" not in page]
+    for code in ("`0`", "`1`", "`2`"):
+        assert f"| {code} |" in page
+    for form in ("`json`", "`junit`", "`markdown`", "`table`"):
+        assert form in page
