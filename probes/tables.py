@@ -103,6 +103,12 @@ class MatrixView:
     retired: list[Row] = field(default_factory=list)
     summary: list[SummaryLine] = field(default_factory=list)
     details: list[Details] = field(default_factory=list)
+    stale_after_days: int | None = None
+
+    @property
+    def has_stale(self) -> bool:
+        """Whether any cell is stale, so that the legend explains the faded marks."""
+        return any(c.stale for s in self.sections for r in s.rows for c in r.cells)
 
 
 def columns_for(matrix: Matrix, dataset: Dataset, cells: dict[tuple[str, str], Cell]) -> list[Implementation]:
@@ -181,6 +187,7 @@ def build_matrix(
         sections=sections,
         footnotes=footnotes,
         retired=dataset.catalog.retired_rows if matrix.retired else [],
+        stale_after_days=stale_after_days,
     )
     if matrix.summary:
         view = MatrixView(

@@ -199,6 +199,8 @@ def test_stale_cells_are_marked_on_every_surface(planted: Path, build) -> None:
     assert "aioc-stale" in models["class"], "graded 40 days ago, stale after 30"
     assert "(stale)" in models.find(class_="aioc-tip").get_text()
     assert "aioc-stale" not in embeddings["class"], "graded 2 days ago"
+    key = soup.find("p", class_="aioc-legend").find(class_="aioc-legend-stale").get_text(" ", strip=True)
+    assert key == "✅ faded: last graded more than 30 days ago", "the legend explains faded marks"
     detail = page(site, "implementations/tabbyapi/index.html")
     assert detail.find("div", id="cell-models.list").find(class_="aioc-stale-tag")
     assert not detail.find("div", id="cell-embeddings").find(class_="aioc-stale-tag")
@@ -211,6 +213,8 @@ def test_stale_cells_are_marked_on_every_surface(planted: Path, build) -> None:
     # With the default age (mkdocs.yml: a year) none of these is stale; a later "today" makes all stale.
     fresh = page(build(planted, today=NOW.date().isoformat()), "index.html")
     assert not fresh.select('td[data-aioc-col="tabbyapi"].aioc-stale')
+    if not fresh.select("td.aioc-stale"):
+        assert not fresh.find(class_="aioc-legend-stale"), "no faded mark, nothing to explain"
     later = (NOW + dt.timedelta(days=400)).date().isoformat()
     aged = page(build(planted, today=later), "index.html")
     graded = aged.select(
