@@ -440,6 +440,10 @@ def test_a_probed_cell_leads_to_its_evidence(open_page) -> None:
     page = open_page()
     td = page.locator('tr[id="row-core-chat.completions"] td[data-aioc-col="llama-cpp"]')
     assert td.locator(".aioc-probed-dot").count() == 1
+    neighbour = page.locator('tr[id="row-core-chat.completions"] td[data-aioc-col="vllm"] .aioc-mark')
+    assert abs(td.locator(".aioc-mark").bounding_box()["y"] - neighbour.bounding_box()["y"]) <= 1, (
+        "the probed dot does not push its mark out of line"
+    )
     assert PROBED_DAY.date().isoformat() in td.locator(".aioc-tip").text_content()
     td.locator("a.aioc-mark").click()
     page.wait_for_url("**/implementations/llama-cpp/#cell-chat.completions")
