@@ -3,14 +3,16 @@
     .venv/bin/python scripts/bench_build.py [--sizes 1,10,100] [--max-reports 10000] [--repeat 3]
 
 Synthetic data is written into temporary directories at 1×, 10× and 100× today's number of reports
-(and at ``--max-reports`` when that is larger), shaped like today's data: the real catalog, more
-implementations as the data grows, and runs that are half probed (one trimmed exchange of evidence
-per tested cell) and half copied by hand. For each size it builds the real site twice, with the hook
-and without it (the same docs, whose markers then stay HTML comments), and prints:
+(and at ``--max-reports`` when that is larger): today's reports copied with new ids, dates and
+implementations (more columns as the data grows, up to 40) and regraded now and then, so sizes,
+shapes and the mix of probed and hand-entered runs are today's (``--probed-share`` changes the mix).
+For each size it prints:
 
-- the time inside the hook's events (load + validate + merge, generated files, page rendering);
-- the whole build with and without the hook, and the ratio of the hook's time to the plain build;
-- the hook's time per report, which stays flat when the cost grows linearly with the data;
+- plain: the same docs built without the hook (their markers then stay HTML comments);
+- with hook: the whole build, in a new process as in CI; hook: the time inside the hook's events
+  in that build (cold) and in a rebuild in the same process (warm, as under ``mkdocs serve``);
+- the ratio of the hook's time to the plain build, and the hook's time per report, which stays
+  flat (or falls) while the cost grows linearly with the data;
 - the matrix page's size, raw and gzipped, and the size of the toggle script.
 
 Targets (issue 6): the hook adds under 10% to the plain build at today's size; under 5 s at 10,000
@@ -50,7 +52,7 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 from mkdocs.commands.build import build as mkdocs_build  # noqa: E402
 from mkdocs.config import load_config  # noqa: E402
 
-from probes.dataset import _PARSED, load_dataset  # noqa: E402
+from probes.dataset import load_dataset  # noqa: E402
 
 TARGET_OVERHEAD = 0.10
 TARGET_LARGE_SECONDS = 5.0
@@ -210,25 +212,17 @@ def kb(size: int) -> str:
     return f"{size / 1024:,.1f} KB"
 
 
-def process_build(data_dir: Path, site_dir: Path, *, with_hook: bool) -> float:
-    """Wall time of a whole ``mkdocs build`` in a new process: Python start, imports and the build."""
-    command = [
-        sys.executable,
-        __file__,
-        "--single",
-        "hook" if with_hook else "plain",
-        str(data_dir),
-        str(site_dir),
-    ]
+def process_build(data_dir: Path, site_dir: Path, *, with_hook: bool) -> tuple[float, Timing]:
+    """A whole ``mkdocs build`` in a new process, as in CI: its wall time (Python start, imports and
+    the build) and the build's own timing, reported by the child."""
+    command = [sys.executable, __file__, "--single", "hook" if with_hook else "plain"]
     began = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - began
-
-
-def cold(data_dir: Path, site_dir: Path) -> Timing:
-    """A build with nothing parsed yet, as in CI (the content cache only helps ``mkdocs serve``)."""
-    _PARSED.clear()
-    return timed_build(data_dir, site_dir, with_hook=True)
+    child = subprocess.run(
+        [*command, str(data_dir), str(site_dir)], check=True, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - began
+    reported = json.loads(child.stdout.strip().splitlines()[-1])
+    return wall, Timing(build=reported["build"], events=reported["events"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     if args.single:
-        timed_build(Path(args.single[1]), Path(args.single[2]), with_hook=args.single[0] == "hook")
+        timing = timed_build(Path(args.single[1]), Path(args.single[2]), with_hook=args.single[0] == "hook")
+        print(json.dumps({"build": timing.build, "events": timing.events}))
         return 0
 
     today = load_dataset(ROOT / "data")
@@ -258,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"toggle script: {TOGGLES.stat().st_size:,} bytes (target < {TARGET_SCRIPT:,})")
     print(
         "columns: plain = build without the hook; with hook = whole build; hook = time in the hook's"
-        " events, cold (nothing parsed yet) and warm (a rebuild under mkdocs serve); best of"
+        " events, cold (a new process, as in CI) and warm (a rebuild under mkdocs serve); best of"
         f" {args.repeat} up to 2,000 reports"
     )
     print()
@@ -281,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
             repeat = args.repeat if reports <= 2_000 else 1
             sites = Path(tmp) / label
             plain = best([timed_build(data, sites / "plain", with_hook=False) for _ in range(repeat)])
-            hooked = best([cold(data, sites / "site") for _ in range(repeat)])
+            runs = [process_build(data, sites / "site", with_hook=True) for _ in range(repeat)]
+            hooked = best([timing for _, timing in runs])
+            timed_build(data, sites / "site", with_hook=True)  # fills the parse cache, as serve's first build
             warm = best([timed_build(data, sites / "site", with_hook=True) for _ in range(repeat)])
             raw, gz = page_sizes(sites / "site")
             count = len(list((data / "reports").rglob("*.json")))
@@ -293,8 +290,8 @@ def main(argv: list[str] | None = None) -> int:
                 + ", ".join(f"{event} {seconds:.2f}s" for event, seconds in hooked.events.items())
             )
             if multiple == 1:
-                with_hook = min(process_build(data, sites / "p1", with_hook=True) for _ in range(repeat))
-                without = min(process_build(data, sites / "p0", with_hook=False) for _ in range(repeat))
+                with_hook = min(wall for wall, _ in runs)
+                without = min(process_build(data, sites / "p0", with_hook=False)[0] for _ in range(repeat))
                 process_line = (
                     f"  whole 'mkdocs build' in a new process at today's size: {without:.2f} s without the"
                     f" hook, {with_hook:.2f} s with it (+{with_hook / without - 1:.0%}); the hook's own"
