@@ -22,6 +22,9 @@ from probes.http import Exchange, ProbeClient
 from probes.status import Status
 
 PREFIX = "/v1/aioc-negative-control-"
+REFUSALS = (400, 401, 403, 422, 500, 501)
+"""Answers a probe may read as "the route is there but will not serve this" (not tested): the
+control checks that a path that cannot exist is not refused the same way."""
 LABEL = "negative control: a path that cannot exist"
 
 
@@ -92,7 +95,7 @@ class NegativeControl:
             return grade, None  # a probe that chose the key itself (the auth probe) grades refusals
         refused = real.status in (401, 403)
         if grade.status not in (Status.PASS, Status.DEVIATION) and not (
-            refused and grade.status is Status.UNTESTED
+            grade.status is Status.UNTESTED and real.status in REFUSALS
         ):
             return grade, None
         control = await self.answer(real.method)

@@ -294,6 +294,7 @@ def target_for(config: ProbeConfig, discovery: Discovery) -> Target:
         "speech_model": Kind.SPEECH,
         "image_model": Kind.IMAGE,
         "moderation_model": Kind.MODERATION,
+        "realtime_model": Kind.REALTIME,
     }
     others = {name: model for name, kind in kinds.items() if (model := discovery.pick(kind))}
     return Target(

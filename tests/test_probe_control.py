@@ -95,6 +95,7 @@ def test_an_auth_wall_is_told_apart_from_a_missing_route() -> None:
         ("absent", Status.FAIL, "no such route"),
         ("accept_all", Status.FAIL, "not shown to exist"),
         ("auth_all", Status.UNTESTED, "on every path"),
+        ("bad_model", Status.UNTESTED, "may want a realtime model"),
     ],
 )
 def test_websocket_probe_of_realtime(mode: str, status: Status, words: str) -> None:
@@ -105,12 +106,13 @@ def test_websocket_probe_of_realtime(mode: str, status: Status, words: str) -> N
     assert result.status is status and words in result.message, result.message
     upgrade = result.evidence[0]
     assert upgrade.request.method == "WS" and upgrade.request.path == "/v1/realtime?model=rt-chat"
-    assert upgrade.response.status == {"accept": 101, "accept_all": 101, "absent": 404}.get(mode, 401)
+    expected = {"accept": 101, "accept_all": 101, "absent": 404, "bad_model": 400}.get(mode, 401)
+    assert upgrade.response.status == expected
     assert "authorization" not in {name.lower() for name in upgrade.request.headers}
     assert ("/v1/realtime?model=rt-chat", True) in seen, "the key travels in the handshake"
     assert KEY not in report_json(outcome.report)
     controls = control_evidence(outcome.report, "realtime")
-    if mode in ("auth", "accept_all", "auth_all"):
+    if mode in ("auth", "accept_all", "auth_all"):  # where the control decided or confirmed the grade
         assert controls and controls[0].request.method == "WS"
         assert controls[0].response.status == {"auth": 404, "accept_all": 101, "auth_all": 401}[mode]
     else:

@@ -73,6 +73,7 @@ class Target:
     speech_model: str = "tts-1"
     image_model: str = "gpt-image-1"
     moderation_model: str = "omni-moderation-latest"
+    realtime_model: str | None = None
     api_key_given: bool = False
     no_model: str = "no chat model was given (pass --model NAME)"
     no_embedding_model: str = "no embedding model was given (pass --embedding-model NAME)"

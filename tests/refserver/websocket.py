@@ -2,9 +2,10 @@
 
 Modes: ``accept`` upgrades /v1/realtime with 101 and answers 404 elsewhere; ``auth`` refuses the
 /v1/realtime upgrade with 401 and answers 404 elsewhere; ``absent`` answers 404 everywhere;
-``accept_all`` upgrades every path; ``auth_all`` refuses every path with 401. ``GET /v1/models``
-lists one chat model in every mode, so the prober's model discovery works as against a real server.
-The handshakes it saw (path and whether a key came) are kept in ``seen``.
+``accept_all`` upgrades every path; ``auth_all`` refuses every path with 401; ``bad_model`` refuses
+the /v1/realtime upgrade with 400, as a server may for a model it cannot serve in realtime.
+``GET /v1/models`` lists one chat model in every mode, so the prober's model discovery works as
+against a real server. The handshakes it saw (path and whether a key came) are kept in ``seen``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-MODES = ("accept", "auth", "absent", "accept_all", "auth_all")
+MODES = ("accept", "auth", "absent", "accept_all", "auth_all", "bad_model")
 
 
 def _json(status: int, reason: str, payload: Any) -> Response:
@@ -63,6 +64,8 @@ class WebSocketServer:
         self.seen.append((request.path, keyed))
         if self.mode == "auth_all" or (self.mode == "auth" and path == "/v1/realtime"):
             return _error(401, "Unauthorized", "a session token is required")
+        if self.mode == "bad_model" and path == "/v1/realtime":
+            return _error(400, "Bad Request", "Invalid model: not a realtime model")
         if self.mode == "accept_all" or (self.mode == "accept" and path == "/v1/realtime"):
             return None  # go on with the handshake: 101
         return _error(404, "Not Found", f"no route for {path}")
