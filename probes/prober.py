@@ -25,11 +25,12 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from probes import __version__
-from probes.catalog import Row
+from probes.catalog import Row, RowKind
 from probes.control import NegativeControl
 from probes.discovery import Discovery, Kind, discover
 from probes.endpoints import REGISTRY, ProbeSpec
 from probes.endpoints.registry import (
+    ABSENT,
     AUTH,
     PLACEHOLDER_MODEL,
     UNREACHED,
@@ -307,10 +308,24 @@ def target_for(config: ProbeConfig, discovery: Discovery) -> Target:
     )
 
 
-def run_problem(causes: Counter[str], probed: int, *, key_given: bool) -> str | None:
-    """The one line a run's outcome needs when most rows were stopped by reachability or the key."""
+def run_problem(
+    causes: Counter[str],
+    probed: int,
+    *,
+    key_given: bool,
+    models_status: int | None = None,
+    passed_any: bool = False,
+) -> str | None:
+    """The one line a run's outcome needs when most rows were stopped by reachability or the key,
+    or when no route passed and most were missing, /v1/models included (a base URL that misses
+    the API)."""
     if not probed:
         return None
+    if not passed_any and causes[ABSENT] * 2 >= probed and models_status == 404:
+        return (
+            f"{causes[ABSENT]} of {probed} routes answered 404, /v1/models too: is the base URL right "
+            "(the API's base, usually ending in /v1)?"
+        )
     if causes[UNREACHED] * 2 >= probed:
         return f"the server could not be reached on {causes[UNREACHED]} of {probed} rows"
     if causes[AUTH] * 2 >= probed:
@@ -385,7 +400,16 @@ async def probe_run(
             if version is None and version_task.done() and not version_task.cancelled():
                 version = version_task.result() if version_task.exception() is None else None
             probed = sum(1 for r in results if r.evidence)
-            problem = run_problem(run.causes, probed, key_given=bool(config.api_key))
+            problem = run_problem(
+                run.causes,
+                probed,
+                key_given=bool(config.api_key),
+                models_status=discovery.exchange.status if discovery.exchange else None,
+                passed_any=any(
+                    r.status is Status.PASS and row.kind is RowKind.ENDPOINT
+                    for row, r in zip(selected, results, strict=True)
+                ),
+            )
 
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     base_url = redact_base_url(root)

@@ -328,3 +328,12 @@ def test_the_prober_page_documents_every_option_and_exit_code() -> None:
         assert f"| {code} |" in page
     for form in ("`json`", "`junit`", "`markdown`", "`table`"):
         assert form in page
+
+
+def test_a_base_url_that_misses_the_api_is_one_line(tmp_path: Path) -> None:
+    with RefServer(api_key=KEY) as server:
+        wrong = server.base_url.removesuffix("/v1") + "/api/v1"  # every path 404, /v1/models too
+        code, output, _, err = probe(wrong, tmp_path, "--model", "ref-chat", "--runs", "1")
+    assert code == 2
+    assert_one_problem_line(err, "answered 404, /v1/models too: is the base URL right")
+    assert "no such route" in Report.model_validate_json(output.read_text()).result_for("files").message

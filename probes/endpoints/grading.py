@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from probes.endpoints.registry import AUTH, UNREACHED, Grade, deviation, failed, passed, untested
+from probes.endpoints.registry import ABSENT, AUTH, UNREACHED, Grade, deviation, failed, passed, untested
 from probes.http import Exchange, one_line
 
 _START_OPTION = re.compile(r"start (it|the server) with|--[a-z]", re.IGNORECASE)
@@ -100,7 +100,7 @@ def route_problem(exchange: Exchange, *, api_key_given: bool) -> Grade | None:
     if status == 404:
         if _model_not_found(exchange, message):
             return untested(f"the route answers, but not for this model: {_status_words(exchange)}")
-        return failed(f"no such route: {_status_words(exchange)}")
+        return failed(f"no such route: {_status_words(exchange)}", ABSENT)
     if status in (405, 501):
         return failed(f"not implemented: {_status_words(exchange)}")
     if 400 <= status < 500:

@@ -16,6 +16,7 @@ from probes.status import Status
 
 AUTH = "auth"
 UNREACHED = "unreached"
+ABSENT = "absent"
 """Causes a grade can name, so that a run can tell "the key is refused everywhere" or "the server
 is not there" from grades about the API itself."""
 
@@ -42,9 +43,9 @@ def deviation(message: str) -> Grade:
     return Grade(Status.DEVIATION, message)
 
 
-def failed(message: str) -> Grade:
+def failed(message: str, cause: str | None = None) -> Grade:
     """The route is missing or does not work."""
-    return Grade(Status.FAIL, message)
+    return Grade(Status.FAIL, message, cause=cause)
 
 
 def untested(message: str, cause: str | None = None) -> Grade:
