@@ -651,7 +651,7 @@ def _parse_report(
     raw, found = _read_bytes(path, shown)
     if raw is None:
         return None, None, found
-    key = (shown, hashlib.blake2b(raw, digest_size=16).digest())
+    key = (shown, hashlib.sha256(raw).digest())
     seen.add(key)
     cached = _PARSED.get(key)
     if cached is not None:
