@@ -77,6 +77,13 @@ class NegativeControl:
             self._answers[method] = asyncio.ensure_future(self._ask(method))
         return await asyncio.shield(self._answers[method])
 
+    async def close(self) -> None:
+        """Cancel a control request still in flight when the run ends (its deadline passed)."""
+        pending = [task for task in self._answers.values() if not task.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     async def _ask(self, method: str) -> Exchange:
         session = self.client.session()
         if method == "WS":

@@ -390,6 +390,7 @@ async def probe_run(
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+            await control.close()
             results = [
                 task.result()
                 if not task.cancelled()

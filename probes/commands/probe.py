@@ -322,7 +322,7 @@ def run(args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         config = replace(config, only=frozenset(row.id for row in rows))
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per row in CI logs
     redact = Redactor([config.api_key or ""])
     LineProgress, LiveProgress = _hooks()
     try:
