@@ -270,7 +270,13 @@ class ProbeClient:
         try:
             async with asyncio.timeout(timeout):
                 request = self._client.build_request(method, exchange.path, headers=wire_headers, **content)
-                response = await self._client.send(request, stream=True)
+                try:
+                    response = await self._client.send(request, stream=True)
+                except httpx.RemoteProtocolError:
+                    # A kept-alive connection the server had already closed (llama-server does this
+                    # after some streams): nothing of this request reached it, so send it once more on
+                    # a fresh connection, as the OpenAI SDK does. A second failure is graded.
+                    response = await self._client.send(request, stream=True)
                 try:
                     exchange.status = response.status_code
                     exchange.headers = response.headers

@@ -8,16 +8,13 @@ lacks it, and the probe of that feature must grade it as stated here, with its r
 from __future__ import annotations
 
 import asyncio
-import importlib
-import sys
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from refserver.responses_features import GAPS, ResponsesRefServer
 
 from probes.dataset import load_dataset
-from probes.endpoints import REGISTRY, ProbeSpec, registry
+from probes.endpoints import REGISTRY, ProbeSpec
 from probes.prober import ProbeConfig, run_probes
 from probes.report import Report, Result
 from probes.status import Status
@@ -27,17 +24,8 @@ MODULE = "probes.endpoints.responses_features"
 
 
 def feature_probes() -> dict[str, ProbeSpec]:
-    """The module's probes, without adding them to the shared registry if the package does not.
-
-    Until ``probes.endpoints`` imports the module, importing it here would register its rows for
-    every other test of the session too; so it is imported into a registry of its own.
-    """
-    if MODULE in sys.modules:
-        return {row: spec for row, spec in REGISTRY.items() if spec.func.__module__ == MODULE}
-    own: dict[str, ProbeSpec] = {}
-    with mock.patch.object(registry, "REGISTRY", own):
-        importlib.import_module(MODULE)
-    return own
+    """The probes the Responses feature module registers in the shared registry."""
+    return {row: spec for row, spec in REGISTRY.items() if spec.func.__module__ == MODULE}
 
 
 PROBES = feature_probes()

@@ -18,6 +18,7 @@ from probes.endpoints import (  # noqa: F401  (imported for their @probe registr
     moderations,
     realtime,
     responses,
+    responses_features,
     server,
 )
 from probes.endpoints.registry import REGISTRY, ProbeSpec

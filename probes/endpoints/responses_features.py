@@ -84,14 +84,8 @@ def response_of(ctx: ProbeContext, exchange: Exchange) -> tuple[dict[str, Any], 
 async def stream(
     ctx: ProbeContext, payload: dict[str, Any], label: str
 ) -> tuple[ResponseStream, Grade | None]:
-    """Send a streamed request; the parsed events, or the grade for an answer that is no event stream.
-
-    The request asks to close the connection afterwards: llama-server sometimes drops a kept-alive
-    connection after a stream without saying so, and the next request sent on it would fail.
-    """
-    exchange = await ctx.http.post(
-        RESPONSES, payload | {"stream": True}, label=label, headers={"Connection": "close"}
-    )
+    """Send a streamed request; the parsed events, or the grade for an answer that is no event stream."""
+    exchange = await ctx.http.post(RESPONSES, payload | {"stream": True}, label=label)
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
         return ResponseStream(), problem
     events, reason = read_stream(exchange)
