@@ -28,6 +28,11 @@ class Status(StrEnum):
         return _LABELS[self]
 
     @property
+    def style(self) -> str:
+        """The rich style a terminal table prints the grade in."""
+        return _STYLES[self]
+
+    @property
     def graded(self) -> bool:
         """True when a probe or a source said something about the cell (everything but untested)."""
         return self is not Status.UNTESTED
@@ -52,6 +57,14 @@ _LABELS = {
     Status.FAIL: "not implemented or failing",
     Status.OUT_OF_SCOPE: "out of scope",
     Status.UNTESTED: "not tested",
+}
+
+_STYLES = {
+    Status.PASS: "green",
+    Status.DEVIATION: "yellow",
+    Status.FAIL: "red",
+    Status.OUT_OF_SCOPE: "dim",
+    Status.UNTESTED: "dim",
 }
 
 LEGEND: tuple[Status, ...] = tuple(Status)

@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 
 from probes.catalog import Row
-from probes.cli import UsageError
-from probes.commands.validate import find_data_dir
 from probes.dataset import (
     DataError,
     LoadedReport,
@@ -24,6 +22,8 @@ from probes.dataset import (
     read_json,
 )
 from probes.diff import diff_against_matrix, diff_reports, format_markdown, format_text, ordered
+from probes.errors import UsageError
+from probes.paths import default_data_dir
 from probes.report import Report
 
 
@@ -88,13 +88,11 @@ def _catalog_rows(data: Path | None) -> dict[str, Row]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the changes; exit 0 whether or not anything changes."""
-    data = args.data if args.data is not None else find_data_dir(Path.cwd())
+    data = args.data if args.data is not None else default_data_dir()
     format_ = format_markdown if args.format == "markdown" else format_text
     if args.against_matrix:
         if len(args.reports) != 1:
             raise UsageError("--against-matrix takes one report: aioc diff --against-matrix NEW")
-        if data is None:
-            raise UsageError("no data/ directory here or in a parent; pass --data DIR")
         new = read_report(args.reports[0])
         try:
             dataset = load_dataset(data)

@@ -248,7 +248,6 @@ def summary_table(report: Report) -> Table:
     """The graded rows with their reasons, and the counts per grade in the caption."""
     from rich.table import Table
 
-    from probes.commands.show import STYLES
     from probes.formats import counts
     from probes.status import Status
     from probes.text import plain
@@ -258,7 +257,7 @@ def summary_table(report: Report) -> Table:
     table.add_column("Grade")
     table.add_column("Reason", overflow="fold")
     for result in report.results:
-        style = STYLES[result.status]
+        style = result.status.style
         table.add_row(
             result.row, f"[{style}]{result.status.symbol} {result.status.label}[/]", plain(result.message)
         )

@@ -11,16 +11,7 @@ from rich.table import Table
 
 from probes.commands.common import add_data_option, load_data, load_report
 from probes.formats import FailOn, exit_code, ordered_results, to_json, to_junit, to_markdown
-from probes.status import Status
 from probes.text import plain
-
-STYLES = {
-    Status.PASS: "green",
-    Status.DEVIATION: "yellow",
-    Status.FAIL: "red",
-    Status.OUT_OF_SCOPE: "dim",
-    Status.UNTESTED: "dim",
-}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
                 row = catalog.rows.get(result.row)
                 table.add_row(
                     plain(row.title) if row else result.row,
-                    f"[{STYLES[result.status]}]{result.status.symbol} {result.status.label}[/]",
+                    f"[{result.status.style}]{result.status.symbol} {result.status.label}[/]",
                     plain(result.message or result.footnote or ""),
                 )
             console.print(table)

@@ -14,7 +14,6 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from probes.cli import UsageError
 from probes.dataset import (
     REPORTS_DIR,
     Problem,
@@ -23,8 +22,8 @@ from probes.dataset import (
     load_reports,
     reference_files,
 )
-
-DATA_DIR = "data"
+from probes.errors import UsageError
+from probes.paths import default_data_dir
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,15 +54,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="text (default) or github: workflow commands that annotate the pull request",
     )
     parser.set_defaults(func=run)
-
-
-def find_data_dir(start: Path) -> Path | None:
-    """The nearest ``data/`` with a catalog, looking in ``start`` and then its parents (like git)."""
-    for folder in (start, *start.parents):
-        candidate = folder / DATA_DIR
-        if (candidate / "catalog").is_dir():
-            return candidate
-    return None
 
 
 def _display(path: Path, root: Path) -> str:
@@ -127,9 +117,7 @@ def _github(problem: Problem) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print every problem; exit 1 when there is any."""
-    root = args.data if args.data is not None else find_data_dir(Path.cwd())
-    if root is None:
-        raise UsageError("no data/ directory here or in a parent; pass --data DIR")
+    root = args.data if args.data is not None else default_data_dir()
     if not (root / "catalog").is_dir():
         raise UsageError(f"{root} is not a data directory (it has no catalog/)")
     problems, count = validate(list(args.paths), root)
