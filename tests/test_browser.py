@@ -173,7 +173,15 @@ def open_page(browser: Any, site_url: str) -> Iterator[Callable[..., Any]]:
             "console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None
         )
         page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} {r.failure}"))
+        # ERR_ABORTED is the browser cancelling its own request (a reload mid-load), not a failure.
+        page.on(
+            "requestfailed",
+            lambda r: (
+                errors.append(f"request failed: {r.url} {r.failure}")
+                if r.failure != "net::ERR_ABORTED"
+                else None
+            ),
+        )
         page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
         page.goto(site_url + path)
         return page
