@@ -12,8 +12,15 @@ from probes.report import Report
 
 
 def add_data_option(parser: argparse.ArgumentParser) -> None:
-    """``--data DIR``: where the catalog and implementations are (default: ./data or the checkout's)."""
-    parser.add_argument("--data", type=Path, default=None, help="data directory (default: ./data)")
+    """``--data DIR``: where the catalog and implementations are (see :func:`default_data_dir`)."""
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the data directory with catalog/ and implementations.json "
+        "(default: $AIOC_DATA, else the nearest data/ from here up, else the checkout's)",
+    )
 
 
 def load_data(args: argparse.Namespace) -> Dataset:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from probes.catalog import Row
+from probes.commands.common import add_data_option
 from probes.dataset import (
     DataError,
     LoadedReport,
@@ -45,9 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="compare NEW with the matrix merged from data/ (replacing a report with the same run id)",
     )
-    parser.add_argument(
-        "--data", type=Path, default=None, metavar="DIR", help="the data directory (default: ./data)"
-    )
+    add_data_option(parser)
     parser.add_argument(
         "--format",
         choices=("text", "markdown"),

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from probes.commands.common import add_data_option
 from probes.dataset import (
     REPORTS_DIR,
     Problem,
@@ -40,13 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "paths", nargs="*", metavar="PATH", type=Path, help="report files or directories (default: data/)"
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the data directory with catalog/ and implementations.json (default: ./data or a parent's)",
-    )
+    add_data_option(parser)
     parser.add_argument(
         "--format",
         choices=("text", "github"),
