@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from collections.abc import Callable
@@ -12,6 +13,8 @@ import pytest
 from bs4 import BeautifulSoup
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
+
+from probes.report import SCHEMA_REF
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -30,6 +33,22 @@ def write_json(path: Path, payload: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def probed_report(run_id: str, impl: str, created: dt.datetime, results: list[dict]) -> dict:
+    """A report as ``aioc probe`` writes one: version, prober and evidence for every tested cell."""
+    return {
+        "$schema": SCHEMA_REF,
+        "run_id": run_id,
+        "implementation": impl,
+        "implementation_version": "b5000",
+        "origin": "probed",
+        "created": created.isoformat().replace("+00:00", "Z"),
+        "models": ["gemma-3-270m"],
+        "base_url": "http://127.0.0.1:8080/v1",
+        "prober": "aioc 0.1.0",
+        "results": results,
+    }
 
 
 def build_site(site_dir: Path, data_dir: Path | None = None, **aioc_options: Any) -> Path:

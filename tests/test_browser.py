@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA, ROOT, build_site, write_json
+from conftest import DATA, ROOT, build_site, probed_report, write_json
 from playwright.sync_api import sync_playwright
 
 from probes.report import SCHEMA_REF
@@ -49,22 +49,6 @@ pytestmark = [
         not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium"
     ),
 ]
-
-
-def probed_report(run_id: str, impl: str, created: dt.datetime, results: list[dict]) -> dict:
-    """A report as ``aioc probe`` writes one: version, prober and evidence for every tested cell."""
-    return {
-        "$schema": SCHEMA_REF,
-        "run_id": run_id,
-        "implementation": impl,
-        "implementation_version": "b5000",
-        "origin": "probed",
-        "created": created.isoformat().replace("+00:00", "Z"),
-        "models": ["gemma-3-270m"],
-        "base_url": "http://127.0.0.1:8080/v1",
-        "prober": "aioc 0.1.0",
-        "results": results,
-    }
 
 
 def chat_evidence(marker: str) -> dict:

@@ -11,30 +11,16 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import page, write_json
+from conftest import page, probed_report, write_json
 
 from probes.dataset import load_dataset
 from probes.exports import CSV_FIELDS, SCHEMA_VERSION
-from probes.report import SCHEMA_REF
 from probes.status import Status
 
 STATUSES = {s.value for s in Status}
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 OLD_DAY = NOW - dt.timedelta(days=40)
 NEW_DAY = NOW - dt.timedelta(days=2)
-
-
-def probed(run_id: str, impl: str, created: dt.datetime, results: list[dict]) -> dict:
-    return {
-        "$schema": SCHEMA_REF,
-        "run_id": run_id,
-        "implementation": impl,
-        "implementation_version": "0.9.1",
-        "origin": "probed",
-        "created": created.isoformat().replace("+00:00", "Z"),
-        "prober": "aioc 0.1.0",
-        "results": results,
-    }
 
 
 def exchange(status: int, body: str) -> dict:
@@ -61,7 +47,7 @@ def planted(data_copy: Path) -> Path:
             other.unlink()
     write_json(
         data_copy / "reports/tabbyapi/tabbyapi-old.json",
-        probed(
+        probed_report(
             "tabbyapi-old",
             "tabbyapi",
             OLD_DAY,
@@ -84,7 +70,7 @@ def planted(data_copy: Path) -> Path:
     )
     write_json(
         data_copy / "reports/tabbyapi/tabbyapi-new.json",
-        probed(
+        probed_report(
             "tabbyapi-new",
             "tabbyapi",
             NEW_DAY,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from probes.dataset import DataError, Dataset, parse_model, read_json
 from probes.errors import UsageError
+from probes.formats import FailOn
 from probes.paths import default_data_dir
 from probes.report import Report
 
@@ -47,3 +48,14 @@ def load_report(path: Path) -> Report:
             return report
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     raise UsageError(f"{problems[0]}{more}")
+
+
+def add_fail_on_option(parser: argparse.ArgumentParser) -> None:
+    """``--fail-on``: which grades make the command exit 1 (see :func:`probes.formats.exit_code`)."""
+    parser.add_argument(
+        "--fail-on",
+        type=FailOn,
+        choices=list(FailOn),
+        default=FailOn.NONE,
+        help="exit 1 when a result is this bad: fail (❌), deviation (❌ or ⚠️), none (default)",
+    )

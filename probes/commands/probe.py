@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from probes.commands.common import add_data_option
+from probes.commands.common import add_data_option, add_fail_on_option
 from probes.errors import UsageError
 from probes.formats import FailOn
 
@@ -88,13 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="write the --format form to FILE instead of stdout (stdout then gets the table)",
     )
-    parser.add_argument(
-        "--fail-on",
-        type=FailOn,
-        choices=list(FailOn),
-        default=FailOn.NONE,
-        help="exit 1 when a result is this bad: fail (❌), deviation (❌ or ⚠️), none (default)",
-    )
+    add_fail_on_option(parser)
     parser.add_argument(
         "--only",
         action="append",

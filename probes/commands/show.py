@@ -9,8 +9,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from probes.commands.common import add_data_option, load_data, load_report
-from probes.formats import FailOn, exit_code, ordered_results, to_json, to_junit, to_markdown
+from probes.commands.common import add_data_option, add_fail_on_option, load_data, load_report
+from probes.formats import exit_code, ordered_results, to_json, to_junit, to_markdown
 from probes.text import plain
 
 
@@ -18,13 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("show", help="show one probe report", description=__doc__)
     parser.add_argument("report", type=Path, help="a probe report JSON file")
     parser.add_argument("--format", choices=["table", "markdown", "junit", "json"], default="table")
-    parser.add_argument(
-        "--fail-on",
-        type=FailOn,
-        choices=list(FailOn),
-        default=FailOn.NONE,
-        help="exit 1 when a result is at or below this grade (default: none)",
-    )
+    add_fail_on_option(parser)
     add_data_option(parser)
     parser.set_defaults(func=run)
 
