@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from probes.merge import Cell
 from probes.status import Status
 
 
-@dataclass(frozen=True)
-class Change:
-    """One step in a cell's history: the report after which the cell showed a new grade."""
+class Change(NamedTuple):
+    """One step in a cell's history: the report after which the cell showed a new grade.
+
+    A named tuple because there is one per step of every cell (tens of thousands at scale).
+    """
 
     implementation: str
     row: str

@@ -10,15 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from probes.dataset import LoadedReport, paused_gc
 from probes.report import Origin, Report, Result
 from probes.status import Status
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One result for a cell, with the report it came from."""
+class Entry(NamedTuple):
+    """One result for a cell, with the report it came from.
+
+    A named tuple, not a dataclass: a merge makes one per result of every report (hundreds of
+    thousands at 10,000 reports), and a tuple is made about three times faster.
+    """
 
     result: Result
     source: LoadedReport
@@ -75,9 +79,10 @@ def _merge(reports: Iterable[LoadedReport]) -> dict[tuple[str, str], Cell]:
     for loaded in sorted(reports, key=report_order):
         impl = loaded.report.implementation
         for result in loaded.report.results:
-            history = entries.get((impl, result.row))
+            key = (impl, result.row)
+            history = entries.get(key)
             if history is None:
-                history = entries[(impl, result.row)] = []
+                history = entries[key] = []
             history.append(Entry(result, loaded))
     cells = {}
     for (impl, row), history in entries.items():
