@@ -685,13 +685,15 @@ def load_reports(
     """
     today = today or dt.datetime.now(dt.UTC).date()
     full = files is None
+    relatives: dict[Path, PurePosixPath] = {}
     if files is None:
-        # One path resolution for the folder, not several per file: it showed at thousands of reports.
+        # Paths worked out once per file, from the folder's own: pathlib showed at thousands of reports.
         shown_dir = _shown(root / REPORTS_DIR, root)
-        files = [
-            (p, f"{shown_dir}/{p.relative_to(root / REPORTS_DIR).as_posix()}")
-            for p in sorted((root / REPORTS_DIR).rglob("*.json"))
-        ]
+        files = []
+        for p in sorted((root / REPORTS_DIR).rglob("*.json")):
+            inside = p.relative_to(root / REPORTS_DIR).as_posix()
+            files.append((p, f"{shown_dir}/{inside}"))
+            relatives[p] = PurePosixPath(f"{REPORTS_DIR}/{inside}")
     reports: list[LoadedReport] = []
     run_ids: dict[str, str] = dict(other_run_ids or {})
     resolved_root = root.resolve()
@@ -702,11 +704,12 @@ def load_reports(
         if report is None:
             continue
         found = check_report(report, shown, text, rows, implementations, today)
-        try:
-            inside = path.relative_to(root) if full else path.resolve().relative_to(resolved_root)
-            relative = PurePosixPath(inside.as_posix())
-        except ValueError:
-            relative = None
+        relative = relatives.get(path)
+        if relative is None:
+            try:
+                relative = PurePosixPath(path.resolve().relative_to(resolved_root).as_posix())
+            except ValueError:
+                relative = None
         if relative is not None and relative.parts[0] == REPORTS_DIR:
             found += check_placement(report, relative, shown, text)
         if report.run_id in run_ids:
