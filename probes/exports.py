@@ -1,9 +1,9 @@
 """Data people can take away: the merged matrix as JSON and CSV, and a small SVG badge per implementation.
 
 Pure functions of the loaded dataset and the merged cells; the MkDocs hook only adds their output to
-the built site (``matrix.json``, ``matrix.csv``, ``badges/<id>.svg``). Every export carries
-:data:`SCHEMA_VERSION`, raised whenever a field is removed or changes meaning, so that a consumer
-can refuse a shape it does not know. ``docs/exports.md`` documents the fields.
+the built site (``matrix.json``, ``matrix.csv``, ``badges/<id>.svg``, ``history/<id>.csv``). Every
+export carries :data:`SCHEMA_VERSION`, raised whenever a field is removed or changes meaning, so that
+a consumer can refuse a shape it does not know. ``docs/exports.md`` documents the fields.
 """
 
 from __future__ import annotations
@@ -17,17 +17,32 @@ from html import escape
 from typing import Any
 
 from probes.dataset import Dataset
+from probes.history import Change
 from probes.merge import Cell
 from probes.status import Status
 from probes.tables import columns_for, is_stale
 from probes.text import plain
 
 SCHEMA_VERSION = 1
-"""The version of the export format (matrix.json and matrix.csv); see docs/exports.md."""
+"""The version of the export format (matrix.json and the CSV files); see docs/exports.md."""
 
 JSON_PATH = "matrix.json"
 CSV_PATH = "matrix.csv"
 BADGES_DIR = "badges"
+HISTORY_DIR = "history"
+
+HISTORY_FIELDS = (
+    "schema_version",
+    "implementation",
+    "row",
+    "row_title",
+    "date",
+    "run_id",
+    "report",
+    "before",
+    "after",
+    "message",
+)
 
 CSV_FIELDS = (
     "schema_version",
@@ -206,6 +221,31 @@ def matrix_csv(dataset: Dataset, records: list[CellRecord]) -> str:
     return out.getvalue()
 
 
+def history_csv(dataset: Dataset, implementation: str, steps: list[Change]) -> str:
+    """Every grade each cell of one implementation showed, newest first: its first grade (``before``
+    empty) and each change after it, by the merge's rule (see :mod:`probes.history`)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HISTORY_FIELDS)
+    for step in sorted(steps, key=lambda c: (c.created, c.run_id), reverse=True):
+        row = dataset.catalog.rows.get(step.row)
+        writer.writerow(
+            [
+                SCHEMA_VERSION,
+                implementation,
+                step.row,
+                plain(row.title) if row else "",
+                step.date.isoformat(),
+                step.run_id,
+                step.report,
+                step.before.value if step.before else "",
+                step.after.value,
+                plain(step.message),
+            ]
+        )
+    return out.getvalue()
+
+
 @dataclass(frozen=True)
 class Score:
     """A badge's number: ✅ cells as a share of the cells graded ✅, ⚠️ or ❌ (— and ? left out)."""
@@ -270,11 +310,16 @@ def site_files(
     *,
     today: dt.date,
     stale_after_days: int | None = None,
+    timelines: dict[tuple[str, str], list[Change]] | None = None,
 ) -> dict[str, str]:
-    """Every export by its path in the built site."""
+    """Every export by its path in the built site; ``timelines`` (by cell) give the history files."""
     records = cell_records(dataset, cells, today=today, stale_after_days=stale_after_days)
     document = matrix_document(dataset, cells, records, today=today, stale_after_days=stale_after_days)
     files = {JSON_PATH: matrix_json(document), CSV_PATH: matrix_csv(dataset, records)}
+    steps: dict[str, list[Change]] = {impl_id: [] for impl_id in dataset.implementations}
+    for (impl_id, _), timeline in (timelines or {}).items():
+        steps.setdefault(impl_id, []).extend(timeline)
     for impl in dataset.implementations.values():
         files[f"{BADGES_DIR}/{impl.id}.svg"] = badge_svg(impl.name, score(records, impl.id))
+        files[f"{HISTORY_DIR}/{impl.id}.csv"] = history_csv(dataset, impl.id, steps[impl.id])
     return files

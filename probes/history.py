@@ -86,6 +86,12 @@ def timeline(cell: Cell) -> list[Change]:
     return out
 
 
+def timelines(cells: dict[tuple[str, str], Cell]) -> dict[tuple[str, str], list[Change]]:
+    """Every cell's timeline, by ``(implementation, row)``: worked out once per build, then shared by
+    the implementation pages and the history exports."""
+    return {key: timeline(cell) for key, cell in cells.items()}
+
+
 def implementation_history(timelines: dict[str, list[Change]], rows: Iterable[str]) -> History:
     """One implementation's history from its cells' timelines (by row), over ``rows`` in their order."""
     changes: list[Change] = []

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from probes.dataset import Dataset
 from probes.exports import BADGES_DIR
+from probes.history import Change, timelines
 from probes.merge import Cell, merge
 from probes.status import LEGEND
 from probes.tables import build_implementation, build_matrix
@@ -49,6 +50,7 @@ class Renderer:
     today: dt.date
     stale_after_days: int | None = None
     blocks: dict[str, str] = field(default_factory=dict)
+    timelines: dict[tuple[str, str], list[Change]] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -59,13 +61,15 @@ class Renderer:
         today: dt.date | None = None,
         stale_after_days: int | None = None,
     ) -> Renderer:
-        """Merge the reports once and prepare the Jinja environment's filters."""
+        """Merge the reports and work out every cell's history once; prepare the Jinja filters."""
+        cells = merge(dataset.reports)
         renderer = cls(
             env=env,
             dataset=dataset,
-            cells=merge(dataset.reports),
+            cells=cells,
             today=today or dt.datetime.now(dt.UTC).date(),
             stale_after_days=stale_after_days,
+            timelines=timelines(cells),
         )
         env.filters["prose"] = render_inline
         env.filters["plain"] = plain
@@ -112,6 +116,7 @@ class Renderer:
             self.cells,
             today=self.today,
             stale_after_days=self.stale_after_days,
+            timelines=self.timelines,
         )
         return str(self.macros.implementation(view, LEGEND, link))
 

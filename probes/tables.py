@@ -263,12 +263,21 @@ class DetailGroup:
     cells: list[CellDetail]
 
 
+CHANGES_SHOWN = 100
+"""How many changes an implementation's page lists, newest first; its history export has them all."""
+
+
 @dataclass(frozen=True)
 class ImplementationView:
     implementation: Implementation
     reports: list[LoadedReport]
     groups: list[DetailGroup]
     history: History = field(default_factory=lambda: History(changes=[], first=[]))
+
+    @property
+    def shown_changes(self) -> list[Change]:
+        """The newest changes, as many as the page lists: a long history is a download, not a wall."""
+        return self.history.changes[:CHANGES_SHOWN]
 
     @property
     def rows(self) -> dict[str, Row]:
@@ -283,23 +292,28 @@ def build_implementation(
     *,
     today: dt.date | None = None,
     stale_after_days: int | None = None,
+    timelines: dict[tuple[str, str], list[Change]] | None = None,
 ) -> ImplementationView:
-    """Every cell of one implementation, grouped by the sections it appears in first, each row once."""
+    """Every cell of one implementation, grouped by the sections it appears in first, each row once.
+
+    ``timelines`` are the cells' timelines when the caller has them (see :func:`probes.history.timelines`).
+    """
     today = today or dt.datetime.now(dt.UTC).date()
     shown: set[str] = set()
     groups = []
-
-    timelines: dict[str, list[Change]] = {}
+    known = timelines or {}
+    timelines_by_row: dict[str, list[Change]] = {}
 
     def detail(row_id: str) -> CellDetail:
         cell = cells.get((impl.id, row_id))
         if cell is not None:
-            timelines[row_id] = timeline(cell)
+            found = known.get((impl.id, row_id))
+            timelines_by_row[row_id] = found if found is not None else timeline(cell)
         return CellDetail(
             dataset.row(row_id),
             cell_view(impl.id, row_id, cell, None, today, stale_after_days),
             cell,
-            timelines.get(row_id, []),
+            timelines_by_row.get(row_id, []),
         )
 
     for matrix in dataset.catalog.matrices.values():
@@ -317,5 +331,5 @@ def build_implementation(
         implementation=impl,
         reports=reports,
         groups=groups,
-        history=implementation_history(timelines, shown_rows),
+        history=implementation_history(timelines_by_row, shown_rows),
     )

@@ -14,8 +14,9 @@ import pytest
 from conftest import page, probed_report, write_json
 
 from probes.dataset import load_dataset
-from probes.exports import CSV_FIELDS, SCHEMA_VERSION
+from probes.exports import CSV_FIELDS, HISTORY_FIELDS, SCHEMA_VERSION
 from probes.status import Status
+from probes.tables import CHANGES_SHOWN
 
 STATUSES = {s.value for s in Status}
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -238,6 +239,68 @@ def test_implementation_page_lists_changes_by_date(planted: Path, build) -> None
         soup.find("div", id="cell-embeddings").find("p", class_="aioc-history").get_text(" ", strip=True)
     )
     assert history.index("❌") < history.index("⚠️") < history.index("✅")
+    assert "The table lists the newest" not in soup.get_text(), "a short history is listed whole"
+
+
+def read_history(site: Path, soup, implementation: str) -> list[dict[str, str]]:
+    """The history export the implementation's page links to, read through that link."""
+    link = soup.find("a", class_="aioc-history-export")
+    target = (site / "implementations" / implementation / link["href"]).resolve()
+    assert target == (site / "history" / f"{implementation}.csv").resolve()
+    text = target.read_text(encoding="utf-8")
+    lines = list(csv.DictReader(io.StringIO(text)))
+    assert tuple(csv.reader(io.StringIO(text)).__next__()) == HISTORY_FIELDS
+    assert all(line["schema_version"] == str(SCHEMA_VERSION) for line in lines)
+    return lines
+
+
+def test_the_history_export_holds_every_grade_each_cell_showed(planted: Path, build) -> None:
+    site = build(planted)
+    soup = page(site, "implementations/tabbyapi/index.html")
+    lines = read_history(site, soup, "tabbyapi")
+    embeddings = [
+        (line["before"], line["after"], line["run_id"]) for line in lines if line["row"] == "embeddings"
+    ]
+    seed = next(line["run_id"] for line in lines if line["row"] == "embeddings" and not line["before"])
+    assert embeddings == [
+        ("deviation", "pass", "tabbyapi-new"),
+        ("fail", "deviation", "tabbyapi-old"),
+        ("", "fail", seed),
+    ], "newest first, down to the first grade"
+    shown = soup.find("table", attrs={"data-aioc-table": "changes"}).tbody.find_all("tr")
+    assert len([line for line in lines if line["before"]]) == len(shown), "the page lists every change"
+    tools = next(line for line in lines if line["row"] == "chat.tools" and line["run_id"] == "tabbyapi-old")
+    assert tools["row_title"] and tools["report"] == "reports/tabbyapi/tabbyapi-old.json"
+    quiet = read_history(site, page(site, "implementations/bedrock/index.html"), "bedrock")
+    assert quiet and all(not line["before"] for line in quiet), "first grades only, for a single report"
+
+
+def test_a_long_history_lists_the_newest_changes_and_links_the_rest(data_copy: Path, build) -> None:
+    """More changes than the page lists: the table stops, the export keeps every one."""
+    flips = CHANGES_SHOWN + 5
+    for n in range(flips + 1):
+        status = "fail" if n % 2 else "pass"  # the seed says fail: every run is a change
+        write_json(
+            data_copy / f"reports/tabbyapi/tabbyapi-flip-{n:03d}.json",
+            probed_report(
+                f"tabbyapi-flip-{n:03d}",
+                "tabbyapi",
+                OLD_DAY + dt.timedelta(minutes=n),
+                [{"row": "embeddings", "status": status, "evidence": [exchange(200, "{}")]}],
+            ),
+        )
+    site = build(data_copy)
+    soup = page(site, "implementations/tabbyapi/index.html")
+    rows = soup.find("table", attrs={"data-aioc-table": "changes"}).tbody.find_all("tr")
+    assert len(rows) == CHANGES_SHOWN
+    assert rows[0].find("a", href="#run-tabbyapi-flip-105"), "newest first"
+    lines = read_history(site, soup, "tabbyapi")
+    flipped = [line for line in lines if line["run_id"].startswith("tabbyapi-flip-")]
+    assert len(flipped) == flips + 1, "every flip is a change after the seed's grade"
+    total = len([line for line in lines if line["before"]])
+    assert f"The table lists the newest {CHANGES_SHOWN} of {total} changes." in soup.get_text(" ")
+    exports = page(site, "exports/index.html").get_text(" ")
+    assert f"shows the newest {CHANGES_SHOWN} changes" in " ".join(exports.split()), "the docs say so"
 
 
 def test_probed_cells_keep_what_was_sent_and_received(planted: Path, build) -> None:

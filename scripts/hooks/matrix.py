@@ -52,7 +52,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add one generated page per implementation, and the exports (matrix.json, matrix.csv, badges)."""
+    """Add one generated page per implementation, and the exports: matrix.json and .csv, badges, histories."""
     assert _renderer is not None
     generated = {
         implementation_page(impl_id): implementation_markdown(_renderer.dataset, impl_id)
@@ -64,6 +64,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             _renderer.cells,
             today=_renderer.today,
             stale_after_days=_renderer.stale_after_days,
+            timelines=_renderer.timelines,
         )
     )
     for path, content in generated.items():
