@@ -225,6 +225,30 @@ def process_build(data_dir: Path, site_dir: Path, *, with_hook: bool) -> tuple[f
     return wall, Timing(build=reported["build"], events=reported["events"])
 
 
+def parse_floor(data_dir: Path) -> dict[str, float]:
+    """Read every report and validate it with pydantic's own JSON parser, keeping the models, and
+    nothing else: no duplicate-key or NaN check, no cross-file rule, no merge. What no loader of
+    these models can go below; the hook's load is set against it."""
+    from probes.dataset import paused_gc
+    from probes.report import Report
+
+    files = sorted((data_dir / "reports").rglob("*.json"))
+    kept = []
+    began = time.perf_counter()
+    with paused_gc():  # as the loader does: collections would rescan what was kept again and again
+        for path in files:
+            kept.append(Report.model_validate_json(path.read_bytes()))
+    seconds = time.perf_counter() - began
+    return {"seconds": seconds, "megabytes": sum(p.stat().st_size for p in files) / 1e6}
+
+
+def process_floor(data_dir: Path) -> dict[str, float]:
+    """:func:`parse_floor` in a new process, as cold as the hook's own load."""
+    command = [sys.executable, __file__, "--single", "floor", str(data_dir), "-"]
+    child = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1,10,100", help="multiples of today's number of reports")
@@ -239,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--single", nargs=3, metavar=("KIND", "DATA", "SITE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    if args.single and args.single[0] == "floor":
+        print(json.dumps(parse_floor(Path(args.single[1]))))
+        return 0
     if args.single:
         timing = timed_build(Path(args.single[1]), Path(args.single[2]), with_hook=args.single[0] == "hook")
         print(json.dumps({"build": timing.build, "events": timing.events}))
@@ -264,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("-" * len(header))
     results = []
-    process_line = ""
+    process_line = floor_line = ""
     with tempfile.TemporaryDirectory(prefix="aioc-bench-") as tmp:
         for label, reports, multiple in plan:
             implementations = min(base_impls * max(1, round(math.sqrt(multiple))), 40)
@@ -289,6 +316,14 @@ def main(argv: list[str] | None = None) -> int:
                 f" {1000 * hooked.hook / count:>9.2f} {kb(raw):>10} {kb(gz):>9}   "
                 + ", ".join(f"{event} {seconds:.2f}s" for event, seconds in hooked.events.items())
             )
+            if label == plan[-1][0]:
+                floor = process_floor(data)
+                floor_line = (
+                    f"  at {count:,} reports ({floor['megabytes']:,.0f} MB): reading and validating them with"
+                    f" pydantic alone takes {floor['seconds']:.2f} s in a new process; the hook's config"
+                    f" event (load, checks, merge) took {hooked.events.get('config', 0.0):.2f} s of its"
+                    f" {hooked.hook:.2f} s"
+                )
             if multiple == 1:
                 with_hook = min(wall for wall, _ in runs)
                 without = min(process_build(data, sites / "p0", with_hook=False)[0] for _ in range(repeat))
@@ -299,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             shutil.rmtree(sites)
     print(process_line)
+    print(floor_line)
     print()
     first, last = results[0], results[-1]
     checks = [
