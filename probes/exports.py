@@ -17,7 +17,7 @@ from html import escape
 from typing import Any
 
 from probes.dataset import Dataset
-from probes.history import Change
+from probes.history import Change, timelines_of
 from probes.merge import Cell
 from probes.status import Status
 from probes.tables import columns_for, is_stale
@@ -312,12 +312,12 @@ def site_files(
     stale_after_days: int | None = None,
     timelines: dict[tuple[str, str], list[Change]] | None = None,
 ) -> dict[str, str]:
-    """Every export by its path in the built site; ``timelines`` (by cell) give the history files."""
+    """Every export by its path in the built site; ``timelines`` (by cell) are worked out when not given."""
     records = cell_records(dataset, cells, today=today, stale_after_days=stale_after_days)
     document = matrix_document(dataset, cells, records, today=today, stale_after_days=stale_after_days)
     files = {JSON_PATH: matrix_json(document), CSV_PATH: matrix_csv(dataset, records)}
     steps: dict[str, list[Change]] = {impl_id: [] for impl_id in dataset.implementations}
-    for (impl_id, _), timeline in (timelines or {}).items():
+    for (impl_id, _), timeline in (timelines if timelines is not None else timelines_of(cells)).items():
         steps.setdefault(impl_id, []).extend(timeline)
     for impl in dataset.implementations.values():
         files[f"{BADGES_DIR}/{impl.id}.svg"] = badge_svg(impl.name, score(records, impl.id))

@@ -86,7 +86,7 @@ def timeline(cell: Cell) -> list[Change]:
     return out
 
 
-def timelines(cells: dict[tuple[str, str], Cell]) -> dict[tuple[str, str], list[Change]]:
+def timelines_of(cells: dict[tuple[str, str], Cell]) -> dict[tuple[str, str], list[Change]]:
     """Every cell's timeline, by ``(implementation, row)``: worked out once per build, then shared by
     the implementation pages and the history exports."""
     return {key: timeline(cell) for key, cell in cells.items()}

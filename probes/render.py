@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from probes.dataset import Dataset
 from probes.exports import BADGES_DIR
-from probes.history import Change, timelines
+from probes.history import Change, timelines_of
 from probes.merge import Cell, merge
 from probes.status import LEGEND
 from probes.tables import build_implementation, build_matrix
@@ -69,7 +69,7 @@ class Renderer:
             cells=cells,
             today=today or dt.datetime.now(dt.UTC).date(),
             stale_after_days=stale_after_days,
-            timelines=timelines(cells),
+            timelines=timelines_of(cells),
         )
         env.filters["prose"] = render_inline
         env.filters["plain"] = plain

@@ -296,7 +296,7 @@ def build_implementation(
 ) -> ImplementationView:
     """Every cell of one implementation, grouped by the sections it appears in first, each row once.
 
-    ``timelines`` are the cells' timelines when the caller has them (see :func:`probes.history.timelines`).
+    ``timelines`` are the cells' timelines when the caller has them (see :func:`probes.history.timelines_of`).
     """
     today = today or dt.datetime.now(dt.UTC).date()
     shown: set[str] = set()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from probes.dataset import LoadedReport
-from probes.history import implementation_history, timeline
+from conftest import DATA
+
+from probes.dataset import LoadedReport, load_dataset
+from probes.exports import HISTORY_DIR, site_files
+from probes.history import implementation_history, timeline, timelines_of
 from probes.merge import merge
 from probes.report import Report
 from probes.status import Status
@@ -86,3 +89,16 @@ def test_implementation_history_newest_first_with_first_grades_counted_per_repor
     assert [(f.run_id, f.count) for f in history.first] == [("fix-2", 1), ("seed", 3)]
     # Rows outside the list are left out; the other implementation's report is not counted.
     assert implementation_history(own, ["models.list"]).changes == []
+
+
+def test_exports_work_out_the_timelines_when_not_given() -> None:
+    """The history files never come out empty because a caller had no timelines at hand."""
+    dataset = load_dataset(DATA)
+    cells = merge(dataset.reports)
+    today = dt.date(2026, 11, 22)
+    given = site_files(dataset, cells, today=today, timelines=timelines_of(cells))
+    worked_out = site_files(dataset, cells, today=today)
+    assert given == worked_out
+    lines = given[f"{HISTORY_DIR}/llama-cpp.csv"].splitlines()
+    graded = [row for (impl, row) in cells if impl == "llama-cpp"]
+    assert len(lines) >= 1 + len(graded), "a header, then at least the first grade of every cell"
