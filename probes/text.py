@@ -81,9 +81,15 @@ def render_inline(text: str | None) -> Markup:
     return Markup(_MD.renderInline(text).strip())
 
 
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_CODE_SPAN_ON_A_LINE = re.compile(r"(`+)(.+?)\1")
+
+
+@functools.lru_cache(maxsize=16_384)
 def plain(text: str | None) -> str:
     """The prose with its Markdown marks removed, for title attributes, CSV and terminals."""
+    # Cached like render_inline: exports ask for the same row titles and notes once per cell.
     if not text:
         return ""
-    without_links = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return re.sub(r"(`+)(.+?)\1", r"\2", without_links).replace("**", "").strip()
+    without_links = _MARKDOWN_LINK.sub(r"\1", text)
+    return _CODE_SPAN_ON_A_LINE.sub(r"\2", without_links).replace("**", "").strip()
