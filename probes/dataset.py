@@ -14,6 +14,7 @@ import functools
 import gc
 import hashlib
 import json
+import os
 import re
 import typing
 from collections.abc import Iterable, Iterator
@@ -210,13 +211,13 @@ def read_json(path: Path, shown: str) -> tuple[Any, str | None, list[Problem]]:
 
     Returns the data (None when unusable), the text (for line numbers) and the problems found.
     """
-    raw, problems = _read_bytes(path, shown)
+    raw, problems = read_bytes(path, shown)
     if raw is None:
         return None, None, problems
     return decode_json(raw, shown)
 
 
-def _read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+def read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
     """The file's bytes, unless it cannot be read or is far larger than any data file should be."""
     try:
         size = path.stat().st_size
@@ -644,18 +645,70 @@ _PARSED: dict[tuple[str, bytes], Report] = {}
 parses only the files that changed; the same bytes always give the same model, so this cannot go stale."""
 
 
+PARALLEL_FROM = 2_000
+"""From this many report files to parse, a second process reads them strictly while this one builds
+the models (:func:`_models_read_in_two`). Below it, starting that process costs more than it saves."""
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _models_read_in_two(files: list[tuple[Path, str]]) -> dict[int, tuple[bytes, Report]]:
+    """Models of the files that both readings accept, by index, read on two cores at once.
+
+    This process validates with pydantic's own JSON parser, fast but lenient about duplicate keys
+    and the like, while :mod:`probes.strict_read` reads the same files strictly in a second process.
+    A file it refuses gets no model here, and :func:`_parse_report` reads every file without one
+    the usual way. Should the second process fail, nothing is returned and the load is serial.
+    """
+    from probes.strict_read import StrictReader  # it imports this module
+
+    reader = StrictReader([path for path, _ in files])
+    models: dict[int, tuple[bytes, Report]] = {}
+    try:
+        for index, (path, shown) in enumerate(files):
+            raw, _ = read_bytes(path, shown)
+            if raw is not None:
+                with contextlib.suppress(ValidationError):  # read again the usual way, for the messages
+                    models[index] = (_digest(raw), Report.model_validate_json(raw))
+        refused = reader.refused()
+    finally:
+        reader.stop()
+    if refused is None:
+        return {}
+    return {index: model for index, model in models.items() if index not in refused}
+
+
+def _digest(raw: bytes) -> bytes:
+    return hashlib.sha256(raw).digest()
+
+
 def _parse_report(
-    path: Path, shown: str, seen: set[tuple[str, bytes]]
+    path: Path, shown: str, seen: set[tuple[str, bytes]], ready: tuple[bytes, Report] | None = None
 ) -> tuple[Report | None, str | None, list[Problem]]:
-    """One report file parsed into the model (from the cache when its bytes are unchanged)."""
-    raw, found = _read_bytes(path, shown)
+    """One report file parsed into the model (from the cache when its bytes are unchanged).
+
+    ``ready`` is the digest of the file's bytes and the model both readings of
+    :func:`_models_read_in_two` accepted from them. The text comes back only from a full reading;
+    otherwise it is None, and the caller reads it again should it need line numbers.
+    """
+    if ready is not None:
+        key = (shown, ready[0])
+        seen.add(key)
+        _PARSED[key] = ready[1]
+        return ready[1], None, []
+    raw, found = read_bytes(path, shown)
     if raw is None:
         return None, None, found
-    key = (shown, hashlib.sha256(raw).digest())
+    key = (shown, _digest(raw))
     seen.add(key)
     cached = _PARSED.get(key)
     if cached is not None:
-        return cached, raw.decode("utf-8"), []
+        return cached, None, []
     # A valid report is a few levels deep by its model, so the depth walk is needed only when the
     # file fails somewhere: then it is decoded again in full and reports exactly what it always did.
     data, text, found = decode_json(raw, shown, walk=False)
@@ -698,18 +751,16 @@ def load_reports(
     run_ids: dict[str, str] = dict(other_run_ids or {})
     resolved_root = root.resolve()
     seen: set[tuple[str, bytes]] = set()
-    for path, shown in files:
-        report, text, found = _parse_report(path, shown, seen)
-        problems += found
-        if report is None:
-            continue
+    files = list(files)
+    ready: dict[int, tuple[bytes, Report]] = {}
+    if len(files) - len(_PARSED) >= PARALLEL_FROM and _usable_cores() > 1:
+        ready = _models_read_in_two(files)
+
+    def cross_file(
+        report: Report, shown: str, text: str | None, relative: PurePosixPath | None
+    ) -> list[Problem]:
+        """The rules that need the other files, or the file's place; ``text`` only gives line numbers."""
         found = check_report(report, shown, text, rows, implementations, today)
-        relative = relatives.get(path)
-        if relative is None:
-            try:
-                relative = PurePosixPath(path.resolve().relative_to(resolved_root).as_posix())
-            except ValueError:
-                relative = None
         if relative is not None and relative.parts[0] == REPORTS_DIR:
             found += check_placement(report, relative, shown, text)
         if report.run_id in run_ids:
@@ -722,6 +773,23 @@ def load_reports(
                     line_of(text, ("run_id",)) if text else None,
                 )
             )
+        return found
+
+    for index, (path, shown) in enumerate(files):
+        report, text, found = _parse_report(path, shown, seen, ready.pop(index, None))
+        problems += found
+        if report is None:
+            continue
+        relative = relatives.get(path)
+        if relative is None:
+            try:
+                relative = PurePosixPath(path.resolve().relative_to(resolved_root).as_posix())
+            except ValueError:
+                relative = None
+        found = cross_file(report, shown, text, relative)
+        if found and text is None:  # the problems name lines: read the text they are in
+            text = path.read_bytes().decode("utf-8", "replace")
+            found = cross_file(report, shown, text, relative)
         run_ids.setdefault(report.run_id, shown)
         problems += found
         if not found:

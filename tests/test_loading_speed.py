@@ -1,16 +1,21 @@
-"""The loader's shortcuts for large data change nothing it finds: cached parses, skipped walks."""
+"""The loader's shortcuts for large data change nothing it finds: cached parses, skipped walks,
+reading in two processes."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_json
+from conftest import DATA, write_json
 
-from probes import dataset
+from probes import dataset, strict_read
+from probes.commands.validate import validate
 from probes.dataset import DataError, load_dataset
-from probes.report import SCHEMA_REF
+from probes.report import SCHEMA_REF, Report
+from probes.strict_read import StrictReader
 
 
 def manual(run_id: str, status: str) -> dict:
@@ -91,3 +96,76 @@ def test_the_walk_is_skipped_only_where_it_would_find_nothing(text: str, odd: bo
     bad, deep = dataset._odd_values(data)
     if bad or deep is not None:
         assert odd, "a file the walk would flag is never skipped"
+
+
+BAD = Path(__file__).parent / "bad_reports"
+
+
+@pytest.fixture
+def in_two(monkeypatch: pytest.MonkeyPatch) -> list[set[int] | None]:
+    """Loads read in two processes from the first file on, as loads of a thousand reports do.
+
+    Returns what the second process answered, one entry per load, so a test can tell it ran.
+    """
+    monkeypatch.setattr(dataset, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(dataset, "_usable_cores", lambda: 2)
+    answers: list[set[int] | None] = []
+    ask = StrictReader.refused
+
+    def recorded(self: StrictReader) -> set[int] | None:
+        answers.append(ask(self))
+        return answers[-1]
+
+    monkeypatch.setattr(StrictReader, "refused", recorded)
+    dataset._PARSED.clear()
+    return answers
+
+
+def loaded(data: Path) -> list[tuple[str, Report]]:
+    return [(r.path, r.report) for r in load_dataset(data).reports]
+
+
+def test_reading_in_two_processes_gives_the_same_reports(in_two: list) -> None:
+    dataset._PARSED.clear()
+    with pytest.MonkeyPatch.context() as serial:
+        serial.setattr(dataset, "PARALLEL_FROM", 10**9)
+        expected = loaded(DATA)
+    dataset._PARSED.clear()
+    assert loaded(DATA) == expected
+    assert in_two == [set()], "the second process read every file and refused none"
+    assert loaded(DATA) == expected
+    assert len(in_two) == 1, "a rebuild with every file unchanged reads from the cache, in one process"
+
+
+def test_reading_in_two_processes_finds_the_same_problems(in_two: list) -> None:
+    """The bad-report corpus: the same problems, messages and lines as a load in one process."""
+    with pytest.MonkeyPatch.context() as serial:
+        serial.setattr(dataset, "PARALLEL_FROM", 10**9)
+        expected, _ = validate([BAD], DATA)
+    dataset._PARSED.clear()
+    problems, _ = validate([BAD], DATA)
+    assert problems == expected
+    assert len(in_two) == 1 and in_two[0], "the second process refused the files a strict reading refuses"
+
+
+def test_the_second_process_catches_what_pydantic_lets_through() -> None:
+    """Why it exists: pydantic's JSON parser takes a duplicate key silently; the strict reading does not."""
+    duplicate = BAD / "duplicate_keys.json"
+    Report.model_validate_json(duplicate.read_bytes())  # no error: the last value wins
+    good = next((DATA / "reports").rglob("*.json"))
+    assert strict_read.refused([str(good), str(duplicate), str(BAD / "nan_value.json")]) == [1, 2]
+
+
+def test_a_failed_second_process_leaves_a_serial_load(
+    in_two: list, monkeypatch: pytest.MonkeyPatch, data_copy: Path
+) -> None:
+    expected = loaded(DATA)
+    dataset._PARSED.clear()
+    monkeypatch.setattr(sys, "executable", shutil.which("false"))
+    shutil.copy(BAD / "duplicate_keys.json", data_copy / "reports/llama-cpp/dupe.json")
+    with pytest.raises(DataError, match=r"dupe\.json:\d+: results\[1\]\.status: this key appears twice"):
+        load_dataset(data_copy)
+    assert in_two[-1] is None, "the second process failed, and the load went on without it"
+    (data_copy / "reports/llama-cpp/dupe.json").unlink()
+    dataset._PARSED.clear()
+    assert [report for _, report in loaded(data_copy)] == [report for _, report in expected]

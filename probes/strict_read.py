@@ -1,0 +1,93 @@
+"""A second process that reads report files strictly while the loader builds their models.
+
+About half of loading thousands of reports is Python's JSON decoder, which the loader uses because
+it can refuse what JSON parsers usually let through: duplicate keys, NaN, bad UTF-8 (see
+:func:`probes.dataset.decode_json`). The other half is building the pydantic models. On two cores
+both can run at once: the loader builds the models with pydantic's own JSON parser, which is
+faster but lenient, while this process reads the same files strictly and names the ones it
+refuses. A refused file is then read again the usual way, so the problems and their messages are
+exactly those of a load in one process.
+
+    python -m probes.strict_read < names    # one file name per line; prints the refused indices
+
+A subprocess and not :mod:`multiprocessing`: its spawn start method runs the caller's main module
+again in the child (fatal for a script without a ``__main__`` guard), and fork is unsafe in a
+process with threads, such as ``mkdocs serve``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import probes
+from probes.dataset import decode_json, read_bytes
+
+log = logging.getLogger(__name__)
+
+
+def refused(names: list[str]) -> list[int]:
+    """The indices of the files that a strict reading refuses, or that cannot be read at all."""
+    out = []
+    for index, name in enumerate(names):
+        raw, found = read_bytes(Path(name), "")
+        data, _, found = decode_json(raw, "", walk=False) if raw is not None else (None, None, found)
+        if data is None or found:
+            out.append(index)
+    return out
+
+
+class StrictReader:
+    """The second process, started on a list of files; :meth:`refused` waits for its answer."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        package_parent = str(Path(probes.__file__).resolve().parents[1])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+        self._answer: bytes | None = None
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "probes.strict_read"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        names = "\n".join(str(p) for p in paths).encode("utf-8", "surrogateescape")
+        # The pipe holds 64 KB; a thread feeds it so that this process can get on with its half.
+        self._talk = threading.Thread(target=self._communicate, args=(names,), daemon=True)
+        self._talk.start()
+
+    def _communicate(self, names: bytes) -> None:
+        self._answer, _ = self._child.communicate(names)
+
+    def refused(self) -> set[int] | None:
+        """The indices refused, or None when the process failed (then every file needs reading)."""
+        self._talk.join()
+        if self._child.returncode != 0 or self._answer is None:
+            log.debug("strict reading in a second process failed (exit %s)", self._child.returncode)
+            return None
+        try:
+            return set(json.loads(self._answer))
+        except ValueError:
+            return None
+
+    def stop(self) -> None:
+        """Stop the process if it still runs (the load was interrupted)."""
+        if self._child.poll() is None:
+            self._child.kill()
+        self._talk.join()
+
+
+def main() -> int:
+    names = sys.stdin.buffer.read().decode("utf-8", "surrogateescape").splitlines()
+    sys.stdout.write(json.dumps(refused(names)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
