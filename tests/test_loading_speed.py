@@ -169,3 +169,15 @@ def test_a_failed_second_process_leaves_a_serial_load(
     (data_copy / "reports/llama-cpp/dupe.json").unlink()
     dataset._PARSED.clear()
     assert [report for _, report in loaded(data_copy)] == [report for _, report in expected]
+
+
+def test_a_site_built_from_two_readings_is_the_same_site(in_two: list, build, site: Path) -> None:
+    """The whole build, matrices, pages and exports, as when a thousand reports are read in two processes."""
+    ours = build(DATA)
+    assert in_two == [set()]
+    names = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(ours).as_posix() for p in ours.rglob("*") if p.is_file())
+    differ = [
+        n for n in names if n != "sitemap.xml.gz" and (site / n).read_bytes() != (ours / n).read_bytes()
+    ]
+    assert differ == []
