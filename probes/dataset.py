@@ -14,6 +14,7 @@ import functools
 import gc
 import hashlib
 import json
+import logging
 import os
 import re
 import typing
@@ -35,6 +36,8 @@ MAX_FILE_BYTES = 5_000_000
 CATALOG_DIR = "catalog"
 IMPLEMENTATIONS_FILE = "implementations.json"
 REPORTS_DIR = "reports"
+
+log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -667,7 +670,11 @@ def _models_read_in_two(files: list[tuple[Path, str]]) -> dict[int, tuple[bytes,
     """
     from probes.strict_read import StrictReader  # it imports this module
 
-    reader = StrictReader([path for path, _ in files])
+    try:
+        reader = StrictReader([path for path, _ in files])
+    except OSError as exc:
+        log.debug("reading reports in one process: %s", exc)
+        return {}
     models: dict[int, tuple[bytes, Report]] = {}
     try:
         for index, (path, shown) in enumerate(files):

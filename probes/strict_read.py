@@ -46,6 +46,8 @@ class StrictReader:
     """The second process, started on a list of files; :meth:`refused` waits for its answer."""
 
     def __init__(self, paths: list[Path]) -> None:
+        if not sys.executable:
+            raise OSError("no Python interpreter to start the second process with")
         package_parent = str(Path(probes.__file__).resolve().parents[1])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)

@@ -181,3 +181,14 @@ def test_a_site_built_from_two_readings_is_the_same_site(in_two: list, build, si
         n for n in names if n != "sitemap.xml.gz" and (site / n).read_bytes() != (ours / n).read_bytes()
     ]
     assert differ == []
+
+
+@pytest.mark.parametrize("executable", ["false", "", "/nonexistent/python"])
+def test_no_second_process_means_a_serial_load(
+    in_two: list, monkeypatch: pytest.MonkeyPatch, executable: str
+) -> None:
+    """An interpreter that fails, or none at all: the load goes on in one process and finds the same."""
+    expected = loaded(DATA)
+    dataset._PARSED.clear()
+    monkeypatch.setattr(sys, "executable", shutil.which(executable) if executable == "false" else executable)
+    assert loaded(DATA) == expected
