@@ -8,7 +8,7 @@ faster but lenient, while this process reads the same files strictly and names t
 refuses. A refused file is then read again the usual way, so the problems and their messages are
 exactly those of a load in one process.
 
-    python -m probes.strict_read < names    # one file name per line; prints the refused indices
+    python -m probes.strict_read < names    # file names separated by NUL; prints the refused indices
 
 A subprocess and not :mod:`multiprocessing`: its spawn start method runs the caller's main module
 again in the child (fatal for a script without a ``__main__`` guard), and fork is unsafe in a
@@ -59,7 +59,8 @@ class StrictReader:
             stderr=subprocess.DEVNULL,
             env=env,
         )
-        names = "\n".join(str(p) for p in paths).encode("utf-8", "surrogateescape")
+        # NUL-separated: a file name may hold a line break, never a NUL.
+        names = "\0".join(str(p) for p in paths).encode("utf-8", "surrogateescape")
         # The pipe holds 64 KB; a thread feeds it so that this process can get on with its half.
         self._talk = threading.Thread(target=self._communicate, args=(names,), daemon=True)
         self._talk.start()
@@ -86,7 +87,8 @@ class StrictReader:
 
 
 def main() -> int:
-    names = sys.stdin.buffer.read().decode("utf-8", "surrogateescape").splitlines()
+    text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+    names = text.split("\0") if text else []
     sys.stdout.write(json.dumps(refused(names)))
     return 0
 

@@ -192,3 +192,15 @@ def test_no_second_process_means_a_serial_load(
     dataset._PARSED.clear()
     monkeypatch.setattr(sys, "executable", shutil.which(executable) if executable == "false" else executable)
     assert loaded(DATA) == expected
+
+
+def test_file_names_with_line_breaks_keep_their_place(in_two: list, tmp_path: Path) -> None:
+    """The second process is told the files by name: a name with a line break must not shift the rest."""
+    odd = tmp_path / "a\nb.json"
+    shutil.copy(BAD / "duplicate_keys.json", odd)
+    good = next((DATA / "reports").rglob("*.json"))
+    reader = StrictReader([odd, good, BAD / "nan_value.json"])
+    try:
+        assert reader.refused() == {0, 2}
+    finally:
+        reader.stop()
