@@ -8,7 +8,8 @@ faster but lenient, while this process reads the same files strictly and names t
 refuses. A refused file is then read again the usual way, so the problems and their messages are
 exactly those of a load in one process.
 
-    python -m probes.strict_read < names    # file names separated by NUL; prints the refused indices
+    python -m probes.strict_read < names    # file names separated by NUL; prints how many it
+                                            # read and the indices of those it refuses
 
 A subprocess and not :mod:`multiprocessing`: its spawn start method runs the caller's main module
 again in the child (fatal for a script without a ``__main__`` guard), and fork is unsafe in a
@@ -52,6 +53,7 @@ class StrictReader:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
         self._answer: bytes | None = None
+        self._count = len(paths)
         self._child = subprocess.Popen(
             [sys.executable, "-m", "probes.strict_read"],
             stdin=subprocess.PIPE,
@@ -75,9 +77,16 @@ class StrictReader:
             log.debug("strict reading in a second process failed (exit %s)", self._child.returncode)
             return None
         try:
-            return set(json.loads(self._answer))
+            answer = json.loads(self._answer)
         except ValueError:
             return None
+        # It must have read as many files as it was given, or its indices do not name ours.
+        if not isinstance(answer, dict) or answer.get("files") != self._count:
+            return None
+        indices = answer.get("refused")
+        if not isinstance(indices, list) or not all(type(i) is int and 0 <= i < self._count for i in indices):
+            return None
+        return set(indices)
 
     def stop(self) -> None:
         """Stop the process if it still runs (the load was interrupted)."""
@@ -89,7 +98,7 @@ class StrictReader:
 def main() -> int:
     text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
     names = text.split("\0") if text else []
-    sys.stdout.write(json.dumps(refused(names)))
+    sys.stdout.write(json.dumps({"files": len(names), "refused": refused(names)}))
     return 0
 
 

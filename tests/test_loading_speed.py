@@ -204,3 +204,15 @@ def test_file_names_with_line_breaks_keep_their_place(in_two: list, tmp_path: Pa
         assert reader.refused() == {0, 2}
     finally:
         reader.stop()
+
+
+def test_an_answer_about_other_files_is_not_used() -> None:
+    """Should the second process read a different number of files than it was given, its indices
+    cannot be trusted to name ours: the answer is dropped and every file is read in this process."""
+    good = next((DATA / "reports").rglob("*.json"))
+    reader = StrictReader([good, BAD / "nan_value.json"])
+    reader._count += 1  # as if one name had been lost on the way
+    try:
+        assert reader.refused() is None
+    finally:
+        reader.stop()
