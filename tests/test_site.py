@@ -1,7 +1,9 @@
-"""Build the real site and read its HTML: rows, columns, sections, legend, footnotes, toggles, pages."""
+"""Build the real site and read its HTML: rows, columns, sections, legend, footnotes, toggles, pages,
+and what its search finds."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -9,6 +11,7 @@ from conftest import page
 
 from probes.dataset import load_dataset
 from probes.status import Status
+from probes.text import plain
 
 DATA = load_dataset(Path(__file__).resolve().parents[1] / "data")
 
@@ -149,3 +152,33 @@ def test_matrix_links_cells_to_implementation_pages(site: Path) -> None:
     link = soup.find("tr", id="row-core-chat.completions").find("td", attrs={"data-aioc-col": "ollama"}).a
     assert link["href"] == "implementations/ollama/#cell-chat.completions"
     assert (site / "implementations/ollama/index.html").exists()
+
+
+def search_text(site: Path, prefix: str) -> str:
+    """What the site's search knows of the pages under ``prefix``, tags taken out."""
+    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
+    text = " ".join(doc["text"] for doc in index["docs"] if doc["location"].startswith(prefix))
+    return " ".join(re.sub(r"<[^>]+>", "", text).split())
+
+
+def test_search_finds_rows_and_cell_details_not_every_cell(site: Path) -> None:
+    """Searching "not tested" should lead to prose, not to every table: cells, toggles and evidence are
+    left out of the index, while row titles and the cell details on implementation pages stay in."""
+    everything = search_text(site, "")
+    assert "no report covers this cell" not in everything, "cell popovers are not indexed"
+    assert "Show columns" not in everything, "column toggles are not indexed"
+    responses = search_text(site, "responses/")
+    for row in DATA.matrix("responses").sections[0].rows:
+        assert plain(DATA.row(row).title) in responses
+    probed = next(r.report for r in DATA.reports_of("llama-cpp") if r.report.origin.value == "probed")
+    messages = [plain(result.message) for result in probed.results if result.message]
+    llama = search_text(site, "implementations/llama-cpp/")
+    assert messages and any(m in llama for m in messages), "a cell's own message is findable"
+    assert probed.run_id in llama
+    bodies = [
+        " ".join(e.response.body.split())[:40]
+        for result in probed.results
+        for e in result.evidence
+        if e.response and e.response.body and len(e.response.body) > 40
+    ]
+    assert bodies and not any(body in everything for body in bodies), "evidence is not indexed"
