@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,9 @@ MARKER = re.compile(r"<!--\s*aioc:(?P<kind>[a-z]+)\s+(?P<id>[a-z0-9._-]+)\s*-->"
 PLACEHOLDER = re.compile(r"<!--aioc-html-\d+-->")
 """Where an HTML block set aside by :meth:`Renderer.stash` goes back after Markdown."""
 
+LATER_PLACEHOLDER = re.compile(r"<!--aioc-later-\d+-->")
+"""Where HTML set aside by :meth:`Renderer.stash_unindexed` goes back after the search index."""
+
 IMPLEMENTATIONS_DIR = "implementations"
 
 
@@ -50,6 +54,9 @@ class Renderer:
     today: dt.date
     stale_after_days: int | None = None
     blocks: dict[str, str] = field(default_factory=dict)
+    later: dict[str, str] = field(default_factory=dict)
+    keys: Iterator[int] = field(default_factory=itertools.count)
+    """Numbers placeholders; never reused, even after their blocks went back into a page."""
     timelines: dict[tuple[str, str], list[Change]] = field(default_factory=dict)
 
     @classmethod
@@ -74,17 +81,34 @@ class Renderer:
         env.filters["prose"] = render_inline
         env.filters["plain"] = plain
         env.filters["html_block"] = renderer.stash
+        env.filters["unindexed"] = renderer.stash_unindexed
         return renderer
 
     def stash(self, html: str) -> Markup:
         """Set an HTML block aside and return a placeholder for it that Markdown passes through."""
-        key = f"<!--aioc-html-{len(self.blocks)}-->"
+        key = f"<!--aioc-html-{next(self.keys)}-->"
         self.blocks[key] = str(html).strip()
         return Markup(key)
 
     def restore(self, html: str) -> str:
         """Put the HTML blocks set aside back in place of their placeholders in a rendered page."""
         return PLACEHOLDER.sub(lambda match: self.blocks.pop(match[0], match[0]), html)
+
+    def stash_unindexed(self, html: str) -> Markup:
+        """Set aside HTML that search must not index, until the search plugin has read the page.
+
+        Material's search parses every page's whole HTML, even the parts marked
+        ``data-search-exclude``, and at today's size parsing the matrix cells, toggles and evidence
+        cost more than the hook itself. Kept out of ``page.content`` until ``on_post_page``, they
+        are never parsed, and never indexed.
+        """
+        key = f"<!--aioc-later-{next(self.keys)}-->"
+        self.later[key] = str(html)
+        return Markup(key)
+
+    def restore_unindexed(self, html: str) -> str:
+        """Put HTML set aside by :meth:`stash_unindexed` back into a page's final output."""
+        return LATER_PLACEHOLDER.sub(lambda match: self.later.pop(match[0], match[0]), html)
 
     @property
     def macros(self) -> Any:

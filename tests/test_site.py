@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import page
+from conftest import build_site, page
 
 from probes.dataset import load_dataset
 from probes.status import Status
@@ -182,3 +182,37 @@ def test_search_finds_rows_and_cell_details_not_every_cell(site: Path) -> None:
         if e.response and e.response.body and len(e.response.body) > 40
     ]
     assert bodies and not any(body in everything for body in bodies), "evidence is not indexed"
+
+
+def test_no_placeholder_is_left_in_any_page(site: Path) -> None:
+    """Every block the hook set aside, before Markdown or before search, is back in the built pages."""
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 10
+    for path in pages:
+        assert "<!--aioc-" not in path.read_text(encoding="utf-8"), path.relative_to(site)
+    cells = page(site, "index.html").select("td.aioc-cell")
+    assert cells and all(cell.select_one(".aioc-tip") for cell in cells)
+
+
+def test_search_never_parses_cells_toggles_or_evidence(tmp_path: Path, monkeypatch) -> None:
+    """Material's search parses each page's whole HTML before it drops excluded parts; the hook keeps
+    matrix cells, toggles and evidence out of what it parses, and puts them back in the page after."""
+    import material.plugins.search.plugin as search
+
+    parsed: dict[str, str] = {}
+    original = search.SearchIndex.add_entry_from_context
+
+    def recording(self, page_) -> None:
+        parsed[page_.file.src_uri] = page_.content
+        original(self, page_)
+
+    monkeypatch.setattr(search.SearchIndex, "add_entry_from_context", recording)
+    built = build_site(tmp_path / "site")
+    seen = parsed["index.md"] + parsed["implementations/llama-cpp.md"]
+    for markup in ('class="aioc-cell ', 'class="aioc-toggles"', 'class="aioc-evidence"'):
+        assert markup not in seen, markup
+    assert 'class="aioc-rowhead"' in parsed["index.md"], "row titles are still read by search"
+    final = (built / "index.html").read_text(encoding="utf-8")
+    assert 'class="aioc-cell ' in final and 'class="aioc-toggles"' in final
+    impl = (built / "implementations/llama-cpp/index.html").read_text(encoding="utf-8")
+    assert 'class="aioc-evidence"' in impl

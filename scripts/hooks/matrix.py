@@ -91,3 +91,9 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     """Put the matrices' HTML blocks back; they bypassed the Markdown parser."""
     assert _renderer is not None
     return _renderer.restore(html)
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    """Put back what search must not index (cells, toggles, evidence), now that search has read the page."""
+    assert _renderer is not None
+    return _renderer.restore_unindexed(output)
