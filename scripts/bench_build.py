@@ -56,7 +56,8 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 from mkdocs.commands.build import build as mkdocs_build  # noqa: E402
 from mkdocs.config import load_config  # noqa: E402
 
-from probes.dataset import load_dataset  # noqa: E402
+# probes is imported where it is used, not here: a plain build in a new process (``--single plain``)
+# must not pay for importing it, or the whole-process comparison would hide the hook's import time.
 
 TARGET_OVERHEAD = 0.10
 TARGET_LARGE_SECONDS = 5.0
@@ -79,6 +80,8 @@ def write_synthetic_data(
     implementation, date and regraded cells. ``probed_share`` sets how many runs are probed; by
     default it is today's share. A probed copy carries an exchange of evidence for every tested cell.
     """
+    from probes.dataset import load_dataset
+
     real = load_dataset(ROOT / "data")
     shutil.copytree(ROOT / "data/catalog", target / "catalog")
     rng = random.Random(seed)
@@ -274,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         timing = timed_build(Path(args.single[1]), Path(args.single[2]), with_hook=args.single[0] == "hook")
         print(json.dumps({"build": timing.build, "events": timing.events}))
         return 0
+
+    from probes.dataset import load_dataset
 
     today = load_dataset(ROOT / "data")
     base_reports, base_impls = len(today.reports), len(today.implementations)
