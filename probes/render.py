@@ -34,8 +34,10 @@ MARKER = re.compile(r"<!--\s*aioc:(?P<kind>[a-z]+)\s+(?P<id>[a-z0-9._-]+)\s*-->"
 PLACEHOLDER = re.compile(r"<!--aioc-html-\d+-->")
 """Where an HTML block set aside by :meth:`Renderer.stash` goes back after Markdown."""
 
-LATER_PLACEHOLDER = re.compile(r"<!--aioc-later-\d+-->")
-"""Where HTML set aside by :meth:`Renderer.stash_unindexed` goes back after the search index."""
+LATER_PLACEHOLDER = re.compile(r'<aioc-later data-n="\d+"></aioc-later>')
+"""Where HTML set aside by :meth:`Renderer.stash_unindexed` goes back after the search index. An
+empty element, not a comment: it only ever sits inside HTML blocks, never in Markdown, and plugins
+that drop comments (minifiers) keep it."""
 
 IMPLEMENTATIONS_DIR = "implementations"
 
@@ -55,6 +57,9 @@ class Renderer:
     stale_after_days: int | None = None
     blocks: dict[str, str] = field(default_factory=dict)
     later: dict[str, str] = field(default_factory=dict)
+    later_by_page: dict[str, list[str]] = field(default_factory=dict)
+    page: str = ""
+    """The page whose markers are being replaced; HTML set aside for later is filed under it."""
     keys: Iterator[int] = field(default_factory=itertools.count)
     """Numbers placeholders; never reused, even after their blocks went back into a page."""
     timelines: dict[tuple[str, str], list[Change]] = field(default_factory=dict)
@@ -102,13 +107,26 @@ class Renderer:
         cost more than the hook itself. Kept out of ``page.content`` until ``on_post_page``, they
         are never parsed, and never indexed.
         """
-        key = f"<!--aioc-later-{next(self.keys)}-->"
+        key = f'<aioc-later data-n="{next(self.keys)}"></aioc-later>'
         self.later[key] = str(html)
+        self.later_by_page.setdefault(self.page, []).append(key)
         return Markup(key)
 
-    def restore_unindexed(self, html: str) -> str:
-        """Put HTML set aside by :meth:`stash_unindexed` back into a page's final output."""
-        return LATER_PLACEHOLDER.sub(lambda match: self.later.pop(match[0], match[0]), html)
+    def restore_unindexed(self, html: str, page: str) -> str:
+        """Put HTML set aside by :meth:`stash_unindexed` for ``page`` back into its final output.
+
+        Raises MarkerError if any of it found no placeholder: something between Markdown and here
+        removed them, and the page would silently lack cells or evidence.
+        """
+        restored = LATER_PLACEHOLDER.sub(lambda match: self.later.pop(match[0], match[0]), html)
+        lost = [key for key in self.later_by_page.pop(page, []) if self.later.pop(key, None) is not None]
+        if lost:
+            raise MarkerError(
+                f"{len(lost)} part{'s' * (len(lost) != 1)} of the matrix (cells, toggles or evidence)"
+                " lost their placeholder before the page was written; another plugin removed"
+                " <aioc-later> elements from the page"
+            )
+        return restored
 
     @property
     def macros(self) -> Any:
@@ -144,8 +162,9 @@ class Renderer:
         )
         return str(self.macros.implementation(view, LEGEND, link))
 
-    def replace_markers(self, markdown: str, link: Callable[[str], str]) -> str:
-        """Replace every marker in a page; unknown kinds or ids raise MarkerError."""
+    def replace_markers(self, markdown: str, link: Callable[[str], str], page: str = "") -> str:
+        """Replace every marker in ``page``; unknown kinds or ids raise MarkerError."""
+        self.page = page
 
         def one(match: re.Match[str]) -> str:
             kind, ident = match["kind"], match["id"]

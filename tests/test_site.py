@@ -7,7 +7,11 @@ import json
 import re
 from pathlib import Path
 
-from conftest import build_site, page
+import pytest
+from conftest import ROOT, build_site, page
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
 
 from probes.dataset import load_dataset
 from probes.status import Status
@@ -189,7 +193,8 @@ def test_no_placeholder_is_left_in_any_page(site: Path) -> None:
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 10
     for path in pages:
-        assert "<!--aioc-" not in path.read_text(encoding="utf-8"), path.relative_to(site)
+        text = path.read_text(encoding="utf-8")
+        assert "<!--aioc-" not in text and "<aioc-later" not in text, path.relative_to(site)
     cells = page(site, "index.html").select("td.aioc-cell")
     assert cells and all(cell.select_one(".aioc-tip") for cell in cells)
 
@@ -216,3 +221,54 @@ def test_search_never_parses_cells_toggles_or_evidence(tmp_path: Path, monkeypat
     assert 'class="aioc-cell ' in final and 'class="aioc-toggles"' in final
     impl = (built / "implementations/llama-cpp/index.html").read_text(encoding="utf-8")
     assert 'class="aioc-evidence"' in impl
+
+
+def build_with_hook_first(tmp_path: Path, source: str) -> Path:
+    """Build the real site with another hook, given as Python source, listed before aioc's."""
+    other = tmp_path / "other_hook.py"
+    other.write_text(source, encoding="utf-8")
+    options = {"data_dir": str(ROOT / "data"), "stale_after_days": 365}
+    config = load_config(
+        str(ROOT / "mkdocs.yml"),
+        site_dir=str(tmp_path / "site"),
+        extra={"aioc": options},
+        hooks=[str(other), "scripts/hooks/matrix.py"],
+    )
+    mkdocs_build(config)
+    return tmp_path / "site"
+
+
+def test_a_plugin_that_drops_html_comments_does_not_drop_the_matrix(site: Path, tmp_path: Path) -> None:
+    """Minifiers drop HTML comments, and the blocks set aside before Markdown come back from comment
+    placeholders: the hook restores first among the plugins, and what waits for search is held by
+    an element, not a comment."""
+    built = build_with_hook_first(
+        tmp_path,
+        "import re\n"
+        "COMMENT = re.compile(r'<!--.*?-->', re.S)\n"
+        "def on_page_content(html, page, config, files):\n"
+        "    return COMMENT.sub('', html)\n"
+        "def on_post_page(output, page, config):\n"
+        "    return COMMENT.sub('', output)\n",
+    )
+    index = page(built, "index.html")
+    cells = index.select("td.aioc-cell")
+    assert cells and len(cells) == len(page(site, "index.html").select("td.aioc-cell"))
+    assert index.select("td.aioc-cell .aioc-tip") and index.select_one(".aioc-toggles")
+    assert index.select_one("p.aioc-legend"), "blocks restored after Markdown are there"
+    assert page(built, "responses/index.html").select('table[data-aioc-table="summary"] tbody tr')
+    assert page(built, "implementations/llama-cpp/index.html").select(".aioc-evidence")
+
+
+def test_a_plugin_that_removes_the_placeholders_stops_the_build(tmp_path: Path, caplog) -> None:
+    """Nothing is silently dropped: if the cells cannot go back into a page, the build says which."""
+    with pytest.raises(Abort):
+        build_with_hook_first(
+            tmp_path,
+            "import re\n"
+            "def on_page_content(html, page, config, files):\n"
+            "    return re.sub(r'<aioc-later[^>]*></aioc-later>', '', html)\n",
+        )
+    assert "aioc: index.md: " in caplog.text
+    assert "lost their placeholder before the page was written" in caplog.text
+    assert "Traceback" not in caplog.text

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
@@ -82,18 +83,29 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         return get_relative_url(target.url, page.file.url) if target else "#"
 
     try:
-        return _renderer.replace_markers(markdown, link)
+        return _renderer.replace_markers(markdown, link, page.file.src_uri)
     except MarkerError as exc:
         raise PluginError(f"aioc: {page.file.src_uri}: {exc}") from None
 
 
+@event_priority(100)
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Put the matrices' HTML blocks back; they bypassed the Markdown parser."""
+    """Put the matrices' HTML blocks back; they bypassed the Markdown parser.
+
+    First among the plugins: one that drops HTML comments must not see the placeholders.
+    """
     assert _renderer is not None
     return _renderer.restore(html)
 
 
+@event_priority(100)
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
-    """Put back what search must not index (cells, toggles, evidence), now that search has read the page."""
+    """Put back what search must not index (cells, toggles, evidence), now that search has read the page.
+
+    First among the plugins, so that others (a minifier, say) see the finished page.
+    """
     assert _renderer is not None
-    return _renderer.restore_unindexed(output)
+    try:
+        return _renderer.restore_unindexed(output, page.file.src_uri)
+    except MarkerError as exc:
+        raise PluginError(f"aioc: {page.file.src_uri}: {exc}") from None
