@@ -39,11 +39,18 @@ LATER_PLACEHOLDER = re.compile(r'<aioc-later data-n="\d+"></aioc-later>')
 empty element, not a comment: it only ever sits inside HTML blocks, never in Markdown, and plugins
 that drop comments (minifiers) keep it."""
 
+STAGES = {
+    "html": ("matrix HTML blocks", "HTML comments <!--aioc-html-…-->"),
+    "later": ("parts of the matrix (cells, toggles or evidence)", "<aioc-later> elements"),
+}
+"""What each stage of set-aside HTML holds, and what its placeholders look like, for errors."""
+
 IMPLEMENTATIONS_DIR = "implementations"
 
 
 class MarkerError(Exception):
-    """A page names a matrix or implementation that the data does not define."""
+    """A page names a matrix or implementation that the data does not define, or what the hook
+    set aside could not go back into the page."""
 
 
 @dataclass
@@ -55,11 +62,12 @@ class Renderer:
     cells: dict[tuple[str, str], Cell]
     today: dt.date
     stale_after_days: int | None = None
-    blocks: dict[str, str] = field(default_factory=dict)
-    later: dict[str, str] = field(default_factory=dict)
-    later_by_page: dict[str, list[str]] = field(default_factory=dict)
+    set_aside: dict[str, str] = field(default_factory=dict)
+    """HTML kept out of the page for a while, by placeholder (see :meth:`stash`)."""
+    pending: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    """The placeholders each page still waits for, by page and stage (``html`` or ``later``)."""
     page: str = ""
-    """The page whose markers are being replaced; HTML set aside for later is filed under it."""
+    """The page whose markers are being replaced; what is set aside meanwhile is filed under it."""
     keys: Iterator[int] = field(default_factory=itertools.count)
     """Numbers placeholders; never reused, even after their blocks went back into a page."""
     timelines: dict[tuple[str, str], list[Change]] = field(default_factory=dict)
@@ -91,13 +99,14 @@ class Renderer:
 
     def stash(self, html: str) -> Markup:
         """Set an HTML block aside and return a placeholder for it that Markdown passes through."""
-        key = f"<!--aioc-html-{next(self.keys)}-->"
-        self.blocks[key] = str(html).strip()
-        return Markup(key)
+        return self._set_aside(f"<!--aioc-html-{next(self.keys)}-->", str(html).strip(), "html")
 
-    def restore(self, html: str) -> str:
-        """Put the HTML blocks set aside back in place of their placeholders in a rendered page."""
-        return PLACEHOLDER.sub(lambda match: self.blocks.pop(match[0], match[0]), html)
+    def restore(self, html: str, page: str = "") -> str:
+        """Put the HTML blocks set aside for ``page`` back in place of their placeholders.
+
+        Raises MarkerError if a block found no placeholder: the page would silently lack it.
+        """
+        return self._put_back(PLACEHOLDER, html, page, "html")
 
     def stash_unindexed(self, html: str) -> Markup:
         """Set aside HTML that search must not index, until the search plugin has read the page.
@@ -107,24 +116,26 @@ class Renderer:
         cost more than the hook itself. Kept out of ``page.content`` until ``on_post_page``, they
         are never parsed, and never indexed.
         """
-        key = f'<aioc-later data-n="{next(self.keys)}"></aioc-later>'
-        self.later[key] = str(html)
-        self.later_by_page.setdefault(self.page, []).append(key)
+        return self._set_aside(f'<aioc-later data-n="{next(self.keys)}"></aioc-later>', str(html), "later")
+
+    def restore_unindexed(self, html: str, page: str = "") -> str:
+        """Put HTML set aside by :meth:`stash_unindexed` for ``page`` back into its final output."""
+        return self._put_back(LATER_PLACEHOLDER, html, page, "later")
+
+    def _set_aside(self, key: str, html: str, stage: str) -> Markup:
+        self.set_aside[key] = html
+        self.pending.setdefault((self.page, stage), []).append(key)
         return Markup(key)
 
-    def restore_unindexed(self, html: str, page: str) -> str:
-        """Put HTML set aside by :meth:`stash_unindexed` for ``page`` back into its final output.
-
-        Raises MarkerError if any of it found no placeholder: something between Markdown and here
-        removed them, and the page would silently lack cells or evidence.
-        """
-        restored = LATER_PLACEHOLDER.sub(lambda match: self.later.pop(match[0], match[0]), html)
-        lost = [key for key in self.later_by_page.pop(page, []) if self.later.pop(key, None) is not None]
+    def _put_back(self, placeholder: re.Pattern[str], html: str, page: str, stage: str) -> str:
+        restored = placeholder.sub(lambda match: self.set_aside.pop(match[0], match[0]), html)
+        keys = self.pending.pop((page, stage), [])
+        lost = [key for key in keys if self.set_aside.pop(key, None) is not None]
         if lost:
+            what, marks = STAGES[stage]
             raise MarkerError(
-                f"{len(lost)} part{'s' * (len(lost) != 1)} of the matrix (cells, toggles or evidence)"
-                " lost their placeholder before the page was written; another plugin removed"
-                " <aioc-later> elements from the page"
+                f"{len(lost)} of {len(keys)} {what} lost their placeholder before they could go back"
+                f" into the page: another plugin removed {marks} from it"
             )
         return restored
 

@@ -260,15 +260,29 @@ def test_a_plugin_that_drops_html_comments_does_not_drop_the_matrix(site: Path, 
     assert page(built, "implementations/llama-cpp/index.html").select(".aioc-evidence")
 
 
-def test_a_plugin_that_removes_the_placeholders_stops_the_build(tmp_path: Path, caplog) -> None:
-    """Nothing is silently dropped: if the cells cannot go back into a page, the build says which."""
+@pytest.mark.parametrize(
+    ("event", "placeholder", "said"),
+    [
+        ("on_page_markdown(markdown, page, config, files)", r"<!--aioc-html-\d+-->", "HTML comments"),
+        ("on_page_content(html, page, config, files)", r"<aioc-later[^>]*></aioc-later>", "<aioc-later>"),
+    ],
+)
+def test_a_plugin_that_removes_the_placeholders_stops_the_build(
+    tmp_path: Path, caplog, event: str, placeholder: str, said: str
+) -> None:
+    """Nothing is silently dropped: if what the hook set aside cannot go back into a page, the build
+    stops and says which page. A plugin that runs after the hook's own event removes placeholders:
+    HTML blocks' before Markdown, or those that wait for search after it."""
     with pytest.raises(Abort):
         build_with_hook_first(
             tmp_path,
             "import re\n"
-            "def on_page_content(html, page, config, files):\n"
-            "    return re.sub(r'<aioc-later[^>]*></aioc-later>', '', html)\n",
+            "from mkdocs.plugins import event_priority\n"
+            "@event_priority(-100)\n"
+            f"def {event}:\n"
+            f"    return re.sub(r'{placeholder}', '', {event.split('(')[1].split(',')[0]})\n",
         )
     assert "aioc: index.md: " in caplog.text
-    assert "lost their placeholder before the page was written" in caplog.text
+    assert "lost their placeholder before they could go back into the page" in caplog.text
+    assert said in caplog.text
     assert "Traceback" not in caplog.text

@@ -95,7 +95,10 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     First among the plugins: one that drops HTML comments must not see the placeholders.
     """
     assert _renderer is not None
-    return _renderer.restore(html)
+    try:
+        return _renderer.restore(html, page.file.src_uri)
+    except MarkerError as exc:
+        raise PluginError(f"aioc: {page.file.src_uri}: {exc}") from None
 
 
 @event_priority(100)
