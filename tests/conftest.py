@@ -51,10 +51,18 @@ def probed_report(run_id: str, impl: str, created: dt.datetime, results: list[di
     }
 
 
-def build_site(site_dir: Path, data_dir: Path | None = None, **aioc_options: Any) -> Path:
-    """Build the real site (mkdocs.yml, hook, theme overrides) into ``site_dir`` and return it."""
+def build_site(
+    site_dir: Path, data_dir: Path | None = None, *, hooks: list[str] | None = None, **aioc_options: Any
+) -> Path:
+    """Build the real site (mkdocs.yml, hook, theme overrides) into ``site_dir`` and return it.
+
+    ``hooks`` replaces mkdocs.yml's list of hooks, to build beside another plugin.
+    """
     options = {"data_dir": str(data_dir or DATA), "stale_after_days": 365, **aioc_options}
-    config = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(site_dir), extra={"aioc": options})
+    overrides: dict[str, Any] = {"site_dir": str(site_dir), "extra": {"aioc": options}}
+    if hooks is not None:
+        overrides["hooks"] = hooks
+    config = load_config(str(ROOT / "mkdocs.yml"), **overrides)
     mkdocs_build(config)
     return site_dir
 

@@ -8,9 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build_site, page
-from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.config import load_config
+from conftest import build_site, page
 from mkdocs.exceptions import Abort
 
 from probes.dataset import load_dataset
@@ -227,15 +225,7 @@ def build_with_hook_first(tmp_path: Path, source: str) -> Path:
     """Build the real site with another hook, given as Python source, listed before aioc's."""
     other = tmp_path / "other_hook.py"
     other.write_text(source, encoding="utf-8")
-    options = {"data_dir": str(ROOT / "data"), "stale_after_days": 365}
-    config = load_config(
-        str(ROOT / "mkdocs.yml"),
-        site_dir=str(tmp_path / "site"),
-        extra={"aioc": options},
-        hooks=[str(other), "scripts/hooks/matrix.py"],
-    )
-    mkdocs_build(config)
-    return tmp_path / "site"
+    return build_site(tmp_path / "site", hooks=[str(other), "scripts/hooks/matrix.py"])
 
 
 def test_a_plugin_that_drops_html_comments_does_not_drop_the_matrix(site: Path, tmp_path: Path) -> None:

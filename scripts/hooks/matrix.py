@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -74,6 +76,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+@contextmanager
+def _about(page: Page) -> Iterator[None]:
+    """A page's marker problem stops the build with one line naming the page, not a traceback."""
+    try:
+        yield
+    except MarkerError as exc:
+        raise PluginError(f"aioc: {page.file.src_uri}: {exc}") from None
+
+
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Replace ``<!-- aioc:… -->`` markers with rendered matrices."""
     assert _renderer is not None
@@ -82,10 +93,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         target = files.get_file_from_path(implementation_page(impl_id))
         return get_relative_url(target.url, page.file.url) if target else "#"
 
-    try:
+    with _about(page):
         return _renderer.replace_markers(markdown, link, page.file.src_uri)
-    except MarkerError as exc:
-        raise PluginError(f"aioc: {page.file.src_uri}: {exc}") from None
 
 
 @event_priority(100)
@@ -95,10 +104,8 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     First among the plugins: one that drops HTML comments must not see the placeholders.
     """
     assert _renderer is not None
-    try:
+    with _about(page):
         return _renderer.restore(html, page.file.src_uri)
-    except MarkerError as exc:
-        raise PluginError(f"aioc: {page.file.src_uri}: {exc}") from None
 
 
 @event_priority(100)
@@ -108,7 +115,5 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     First among the plugins, so that others (a minifier, say) see the finished page.
     """
     assert _renderer is not None
-    try:
+    with _about(page):
         return _renderer.restore_unindexed(output, page.file.src_uri)
-    except MarkerError as exc:
-        raise PluginError(f"aioc: {page.file.src_uri}: {exc}") from None
