@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import datetime as dt
 import functools
 import gzip
@@ -42,7 +43,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -161,10 +161,14 @@ def _exchange(rng: random.Random, row: str, run_id: str, code: int) -> dict[str,
     }
 
 
-@dataclass
+@dataclasses.dataclass
 class Timing:
     build: float
     events: dict[str, float]
+    configure: float = 0.0
+    """Loading mkdocs.yml, which imports the hook and with it probes."""
+    search: float = 0.0
+    """Time in the search plugin's page event: it parses each page's HTML for the index."""
 
     @property
     def hook(self) -> float:
@@ -179,29 +183,39 @@ def timed_build(data_dir: Path, site_dir: Path, *, with_hook: bool) -> Timing:
     if not with_hook:
         # Without the hook, the exports page links to files nobody generates: not an error here.
         overrides |= {"hooks": [], "strict": False}
+    began = time.perf_counter()
     config = load_config(str(ROOT / "mkdocs.yml"), **overrides)
+    configure = time.perf_counter() - began
     spent: dict[str, float] = {}
+    search: dict[str, float] = {}
 
-    def timer(event: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    def timer(event: str, method: Callable[..., Any], into: dict[str, float]) -> Callable[..., Any]:
         @functools.wraps(method)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             began = time.perf_counter()
             try:
                 return method(*args, **kwargs)
             finally:
-                spent[event] = spent.get(event, 0.0) + time.perf_counter() - began
+                into[event] = into.get(event, 0.0) + time.perf_counter() - began
 
         return wrapped
 
     hook = config.plugins.get(HOOK)
-    if hook is not None:
-        for event, methods in config.plugins.events.items():
-            for index, method in enumerate(methods):
-                if getattr(method, "__module__", None) == getattr(hook, "__name__", None):
-                    methods[index] = timer(event, method)
+    indexer = config.plugins.get("material/search")
+    for event, methods in config.plugins.events.items():
+        for index, method in enumerate(methods):
+            if hook is not None and getattr(method, "__module__", None) == getattr(hook, "__name__", None):
+                methods[index] = timer(event, method, spent)
+            elif event == "page_context" and getattr(method, "__self__", None) is indexer:
+                methods[index] = timer(event, method, search)
     began = time.perf_counter()
     mkdocs_build(config)
-    return Timing(build=time.perf_counter() - began, events=spent)
+    return Timing(
+        build=time.perf_counter() - began,
+        events=spent,
+        configure=configure,
+        search=search.get("page_context", 0.0),
+    )
 
 
 def best(runs: list[Timing]) -> Timing:
@@ -229,7 +243,7 @@ def process_build(data_dir: Path, site_dir: Path, *, with_hook: bool) -> tuple[f
     )
     wall = time.perf_counter() - began
     reported = json.loads(child.stdout.strip().splitlines()[-1])
-    return wall, Timing(build=reported["build"], events=reported["events"])
+    return wall, Timing(**reported)
 
 
 def parse_floor(data_dir: Path) -> dict[str, float]:
@@ -275,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.single:
         timing = timed_build(Path(args.single[1]), Path(args.single[2]), with_hook=args.single[0] == "hook")
-        print(json.dumps({"build": timing.build, "events": timing.events}))
+        print(json.dumps(dataclasses.asdict(timing)))
         return 0
 
     from probes.dataset import load_dataset
@@ -335,12 +349,20 @@ def main(argv: list[str] | None = None) -> int:
                     f" its {hooked.hook:.2f} s"
                 )
             if multiple == 1:
-                with_hook = min(wall for wall, _ in runs)
-                without = min(process_build(data, sites / "p0", with_hook=False)[0] for _ in range(repeat))
+                with_hook, h = min(runs, key=lambda run: run[0])
+                without, p = min(
+                    (process_build(data, sites / "p0", with_hook=False) for _ in range(repeat)),
+                    key=lambda run: run[0],
+                )
+                rest = (with_hook - without) - (h.configure - p.configure) - h.hook - (h.search - p.search)
                 process_line = (
                     f"  whole 'mkdocs build' in a new process at today's size: {without:.2f} s without the"
                     f" hook, {with_hook:.2f} s with it (+{with_hook / without - 1:.0%}); the hook's own"
-                    f" events are {hooked.hook / without:.0%} of the plain process"
+                    f" events are {hooked.hook / without:.0%} of the plain process. The difference of"
+                    f" {with_hook - without:.2f} s: loading the config (importing the hook and probes)"
+                    f" {h.configure - p.configure:+.2f} s, the hook's events {h.hook:.2f} s, search"
+                    f" parsing pages {h.search - p.search:+.2f} s, the rest (more and larger pages to"
+                    f" convert and theme, Python start) {rest:+.2f} s"
                 )
             shutil.rmtree(sites)
     print(process_line)
