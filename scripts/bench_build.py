@@ -14,6 +14,9 @@ For each size it prints:
 - the ratio of the hook's time to the plain build, and the hook's time per report, which stays
   flat (or falls) while the cost grows linearly with the data;
 - the matrix page's size, raw and gzipped, and the size of the toggle script;
+- at today's size, the whole ``mkdocs build`` in a new process with and without the hook, and where
+  the difference goes: loading the config (which imports the hook and probes), the hook's events,
+  Material's search parsing the pages, and the rest (more and larger pages to convert and theme);
 - at the largest size, a floor for the hook's load: the same reports read and validated by pydantic
   alone (no other check), in a new process. From 2,000 files the hook's load does this much in its
   own process while a second process reads the same files strictly (``probes.strict_read``), so on
