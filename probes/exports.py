@@ -8,13 +8,16 @@ a consumer can refuse a shape it does not know. ``docs/exports.md`` documents th
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
 from dataclasses import dataclass
 from html import escape
 from typing import Any
+
+# defusedcsv is the csv module with OWASP's guard against formula injection: a cell starting with
+# = + - @ | % (other than a plain number) gets a leading ' so that a spreadsheet shows it as text.
+from defusedcsv import csv
 
 from probes.dataset import Dataset
 from probes.history import Change, timelines_of
@@ -178,8 +181,18 @@ def matrix_document(
     }
 
 
+_HTML_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
+"""JSON escapes for the characters that let text close a ``<script>`` or open a comment or entity."""
+
+
 def matrix_json(document: dict[str, Any]) -> str:
-    """The JSON export: one top-level key and one list item per line, so that diffs read well."""
+    """The JSON export: one top-level key and one list item per line, so that diffs read well.
+
+    ``<``, ``>`` and ``&`` are written as ``\\u003c``, ``\\u003e`` and ``\\u0026``, so that the file can
+    be inlined in a page's ``<script>`` as is: report prose may show ``</script>`` or ``<!--`` as
+    code, and neither may survive as such. They only occur inside strings, where the escape decodes
+    to the same text.
+    """
 
     def one(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)  # compact: the C encoder, fast on large grids
@@ -191,11 +204,18 @@ def matrix_json(document: dict[str, Any]) -> str:
             fields.append(f"{one(key)}: [\n  {items}\n ]")
         else:
             fields.append(f"{one(key)}: {one(value)}")
-    return "{\n " + ",\n ".join(fields) + "\n}\n"
+    text = "{\n " + ",\n ".join(fields) + "\n}\n"
+    for char, escaped in _HTML_SAFE:
+        text = text.replace(char, escaped)  # three replaces: much faster than translate on large text
+    return text
 
 
 def matrix_csv(dataset: Dataset, records: list[CellRecord]) -> str:
-    """The CSV export: one line per cell, prose as plain text, the schema version in every line."""
+    """The CSV export: one line per cell, prose as plain text, the schema version in every line.
+
+    Written with defusedcsv, as every CSV here: prose starting with ``=`` and the like is prefixed with
+    ``'`` (see docs/exports.md). Tabs and line breaks never lead a cell, since :func:`plain` strips them.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
@@ -223,7 +243,8 @@ def matrix_csv(dataset: Dataset, records: list[CellRecord]) -> str:
 
 def history_csv(dataset: Dataset, implementation: str, steps: list[Change]) -> str:
     """Every grade each cell of one implementation showed, newest first: its first grade (``before``
-    empty) and each change after it, by the merge's rule (see :mod:`probes.history`)."""
+    empty) and each change after it, by the merge's rule (see :mod:`probes.history`); defused as
+    :func:`matrix_csv` is."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HISTORY_FIELDS)
