@@ -560,12 +560,13 @@ def check_report(
                 line("implementation"),
             )
         )
-    if report.created.date() > today + dt.timedelta(days=1):
+    created = report.created.astimezone(dt.UTC).date()  # the day in UTC, whatever offset it was written in
+    if created > today + dt.timedelta(days=1):
         problems.append(
             Problem(
                 shown,
                 "created",
-                f"{report.created.date()} is in the future — use the time the run happened",
+                f"{created} is in the future — use the time the run happened",
                 line("created"),
             )
         )

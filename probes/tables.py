@@ -35,6 +35,7 @@ class CellView:
     run: str | None = None
     evidence: int = 0
     stale: bool = False
+    unexplained: bool = False
 
     @property
     def tip(self) -> str:
@@ -44,6 +45,8 @@ class CellView:
             parts.append(plain(self.message))
         if self.note:
             parts.append((f"[{self.footnote}] " if self.footnote else "") + plain(self.note))
+        if self.unexplained:
+            parts.append("no reason found")
         if self.origin is not None and self.date is not None:
             parts.append(f"{self.origin.value} {self.date.isoformat()}" + (" (stale)" if self.stale else ""))
         return " — ".join(parts)
@@ -106,6 +109,16 @@ class MatrixView:
     stale_after_days: int | None = None
 
     @property
+    def hand_entered(self) -> int:
+        """How many cells come from hand-entered reports."""
+        return sum(1 for s in self.sections for r in s.rows for c in r.cells if c.origin is Origin.MANUAL)
+
+    @property
+    def unexplained(self) -> int:
+        """How many hand-entered cells say that no reason for their grade could be found."""
+        return sum(1 for s in self.sections for r in s.rows for c in r.cells if c.unexplained)
+
+    @property
     def has_stale(self) -> bool:
         """Whether any cell is stale, so that the legend explains the faded marks."""
         return any(c.stale for s in self.sections for r in s.rows for c in r.cells)
@@ -151,6 +164,7 @@ def cell_view(
         run=cell.current.source.path,
         evidence=len(result.evidence),
         stale=is_stale(cell.date, today, stale_after_days),
+        unexplained=result.unexplained,
     )
 
 

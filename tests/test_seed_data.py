@@ -2,7 +2,9 @@
 
 The expected grades are parsed from the seed pages themselves (``../shared/seeds`` beside the
 clone), not typed here, so a wrong, missing or extra cell in ``data/reports`` fails this test.
-Probed runs exist to overrule the seeds, so only hand-entered (manual) reports are merged.
+Probed runs exist to overrule the seeds, so only the hand-entered reports copied from those pages
+(manual, dated before the sourced re-entries of ``SOURCED_FROM``) are merged. A later sourced
+re-entry may change a seed's grade only by saying so, and that is checked here too.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pytest
 from probes.catalog import Matrix
 from probes.dataset import Dataset, load_dataset
 from probes.merge import Cell, merge
-from probes.report import Origin
+from probes.report import SOURCED_FROM, Origin, Report
 from probes.status import Status
 from probes.text import plain
 
@@ -169,7 +171,12 @@ def expected() -> dict[tuple[str, str], list[Expected]]:
 
 @cache
 def cells() -> dict[tuple[str, str], Cell]:
-    return merge(r for r in dataset().reports if r.report.origin is Origin.MANUAL)
+    return merge(r for r in dataset().reports if is_seed(r.report))
+
+
+def is_seed(report: Report) -> bool:
+    """A hand-entered report copied from a published matrix, before reports cited a source per cell."""
+    return report.origin is Origin.MANUAL and report.created < SOURCED_FROM
 
 
 def test_the_seed_pages_are_parsed_whole() -> None:
@@ -213,3 +220,25 @@ def test_each_footnote_number_has_one_text_that_survives_the_merge() -> None:
         assert len(shown) == 1 and None not in shown, f"footnote {number} is shown as {shown} on {keys}"
         texts[number] = shown.pop()
     assert len(set(texts.values())) == len(texts), "two footnote numbers share one text"
+
+
+def test_a_sourced_re_entry_changes_a_seed_grade_only_by_saying_so() -> None:
+    seeds = cells()
+    checked = 0
+    for loaded in dataset().reports:
+        report = loaded.report
+        if report.origin is not Origin.MANUAL or is_seed(report):
+            continue
+        for result in report.results:
+            seed = seeds.get((report.implementation, result.row))
+            if seed is None:
+                continue
+            checked += 1
+            before = seed.current.result.status
+            if result.status is not before:
+                assert result.message.startswith(f"Grade changed from {before.value}"), (
+                    f"{report.run_id} {result.row}: {before.label} -> {result.status.label} without saying so"
+                )
+            else:
+                assert not result.message.startswith("Grade changed"), f"{report.run_id} {result.row}"
+    assert checked > 40
