@@ -3,14 +3,20 @@
 Exit codes, for every subcommand: 0 success, 1 a result below the bar the user set (a failed
 validation, a graded run below ``--fail-on``), 2 usage or input errors. Errors are one line on
 stderr, never a traceback.
+
+Options are matched by their full name only (no abbreviations: ``--api-key`` must never be taken
+for ``--api-key-env``), and an argument that is not understood is never echoed, since it may be
+a key typed in the wrong place.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from probes import __version__
 from probes.errors import UsageError
@@ -21,11 +27,32 @@ COMMANDS = ("probe", "validate", "diff", "show", "catalog")
 """Subcommand modules under ``probes/commands/``; each has ``register(subparsers)``."""
 
 
+_OPTION = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*")
+"""An argument that names an option (shown when unknown); anything else is a value (never shown)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse without prefix matching, for the command and (as their class) every subcommand,
+    and without echoing the values of arguments it does not understand."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            names = [name for arg in extras if _OPTION.fullmatch(name := arg.split("=", 1)[0])]
+            values = sum(1 for arg in extras if "=" in arg or not _OPTION.fullmatch(arg))
+            if values:
+                names.append(f"{values} value{'s' if values != 1 else ''} (not shown)")
+            self.error(f"unrecognized arguments: {', '.join(names)}")
+        return parsed
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser with every subcommand that is installed."""
-    parser = argparse.ArgumentParser(
-        prog="aioc", description="OpenAI API compatibility prober and matrix tools."
-    )
+    parser = Parser(prog="aioc", description="OpenAI API compatibility prober and matrix tools.")
     parser.add_argument("--version", action="version", version=f"aioc {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:

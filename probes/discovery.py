@@ -1,9 +1,11 @@
 """Model discovery: read ``/v1/models`` and pick a model of each kind the probes need.
 
 A server's own metadata decides first: an entry's ``type`` or ``mode`` (LM Studio, LiteLLM),
-``capabilities`` (Ollama and llama.cpp's ``models`` list), ``details.family`` (Ollama), or
-``architecture.output_modalities``. Only without any does the name decide (``embed``, ``bge``,
-``e5``, ``nomic`` … for embeddings; ``whisper``, ``tts``, ``dall-e`` … for the other kinds).
+``custom_metadata.model_type`` (OGX, formerly Llama Stack), ``capabilities`` (Ollama and
+llama.cpp's ``models`` list), ``details.family`` (Ollama), or ``architecture.output_modalities``.
+Only without any does the name decide (``embed``, ``bge``, ``e5``, ``nomic`` … for embeddings;
+``whisper``, ``tts``, ``dall-e`` … for the other kinds). When the server lists one model, the rows
+of every other kind are untested with a reason that names it and the option for a second model.
 Everything here but :func:`discover` is pure, so the choices are tested without a server.
 """
 
@@ -83,6 +85,9 @@ def kind_from_metadata(entry: dict[str, Any]) -> tuple[Kind, str] | None:
     for key in ("type", "mode", "task"):
         if kind := _word_kind(entry.get(key)):
             return kind, key
+    custom = entry.get("custom_metadata")  # OGX: model_type is llm, embedding or rerank
+    if isinstance(custom, dict) and (kind := _word_kind(custom.get("model_type"))):
+        return kind, "custom_metadata.model_type"
     capabilities = entry.get("capabilities")
     if isinstance(capabilities, list):
         kinds = {k for k in map(_word_kind, capabilities) if k}
@@ -179,8 +184,44 @@ class Discovery:
             return f"no {kind.value} model: /v1/models {self.problem}; pass {option} NAME"
         if not self.listed:
             return f"the server lists no models, so there is no {kind.value} model; pass {option} NAME"
+        if len(self.listed) == 1:
+            return self._only_model(kind, option)
         names = ", ".join(m.id for m in self.listed[:6]) + (" …" if len(self.listed) > 6 else "")
         return one_line(f"the server lists no {kind.value} model (it lists {names}); pass {option} NAME", 300)
+
+    def _only_model(self, kind: Kind, option: str) -> str:
+        """Why ``kind`` has no model when the server lists one model of another kind.
+
+        A server started with one model (llama.cpp, a gateway with one deployment) lists it once,
+        and the prober takes it for what its metadata or name says; the rows of every other kind
+        are then untested. The reason names that model, what it was taken for, the rows left out
+        and the option that names a second model (or the same one, when it serves both).
+        """
+        only = self.listed[0]
+        basis = "its name" if only.basis == "name" else f"its `{only.basis}`"
+        if only.kind is Kind.UNKNOWN:
+            what = "taken as the chat model (the server does not say its kind)"
+        else:
+            article = "an" if only.kind.value[0] in "aeiou" else "a"
+            what = f"{article} {only.kind.value} model by {basis}"
+        rows = _ROWS_OF.get(kind, f"the rows that need a {kind.value} model are")
+        serves = _SERVES.get(kind, kind.value)
+        return one_line(
+            f"the server lists no {kind.value} model (it lists {one_line(only.id, 80)}): that one model is "
+            f"{what}, so {rows} not tested; pass {option} NAME for a second model (or the same name if "
+            f"that model serves {serves} too)",
+            300,
+        )
+
+
+_ROWS_OF = {
+    Kind.EMBEDDING: "the embeddings row is",
+    Kind.CHAT: "the chat, completions and responses rows are",
+}
+"""The rows a kind of model is for, as a reason names them."""
+
+_SERVES = {Kind.EMBEDDING: "embeddings", Kind.CHAT: "chat"}
+"""What a model of a kind serves, as a reason says it."""
 
 
 async def discover(session: Session, timeout: float) -> Discovery:

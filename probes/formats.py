@@ -2,7 +2,9 @@
 
 These serve CI: a server's own pipeline shows each row as a test, and a step summary shows the
 same column the site would show, with the reasons. Grading a run against ``--fail-on`` lives here
-too, so that the CLI, the GitHub Action and the tests share one definition.
+too, so that the CLI, the GitHub Action and the tests share one definition. Text in a report may
+come from a server: every form drops its control characters (:func:`probes.redact.printable`), so
+that no answer can break the XML or rewrite the terminal a CI log is read in.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections import Counter
 from enum import StrEnum
 
 from probes.catalog import Catalog
+from probes.redact import printable
 from probes.report import Evidence, Report, Result
 from probes.status import Status
 from probes.text import plain
@@ -64,15 +67,16 @@ def ordered_results(report: Report, catalog: Catalog) -> list[tuple[str, list[Re
 
 def _title(catalog: Catalog, row_id: str) -> str:
     row = catalog.rows.get(row_id)
-    return plain(row.title) if row else row_id
+    return printable(plain(row.title)) if row else printable(row_id)
 
 
 def _reason(result: Result) -> str:
-    return plain(result.message or result.footnote or "")
+    return printable(plain(result.message or result.footnote or ""))
 
 
 def _md_cell(text: str) -> str:
     """Text that is safe inside a Markdown table cell: no pipes, no line breaks, no raw HTML."""
+    text = printable(text)
     return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -107,7 +111,7 @@ def _excerpt(evidence: list[Evidence], limit: int = 2000) -> str:
             parts.append(f"{head} -> {item.error}")
         else:
             parts.append(f"{head} -> {item.response.status}\n{item.response.body or ''}")
-    text = "\n\n".join(parts)
+    text = printable("\n\n".join(parts), lines=True)
     return text if len(text) <= limit else text[:limit] + "\n[…]"
 
 

@@ -5,25 +5,30 @@ body) or the transport error, and how long it took. Bodies are streamed and read
 limit, so a huge or endless answer cannot exhaust memory; a whole request has a wall-clock limit,
 so a server that drips bytes cannot stall a probe. Redirects are recorded, never followed, so the
 API key is never sent to another host. The key travels only in the ``Authorization`` header,
-which is never recorded, and any echo of it in captured text is replaced before it is stored.
+which is never recorded, and any echo of it is replaced as the answer arrives (body, headers,
+error texts), before any probe reads it, so that no message, cut or not, can hold it: a body cut
+at the size cap loses even a key's start at its end. Text from a server that becomes a one-line
+field goes through :func:`inert_line`, so that no answer can make the report invalid.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from probes import __version__
-from probes.redact import Redactor
-from probes.report import Evidence, EvidenceRequest, EvidenceResponse
+from probes.redact import Redactor, printable
+from probes.report import Evidence, EvidenceRequest
 
 DEFAULT_MAX_BODY_BYTES = 4_000_000
 """How much of one response body is read before reading stops and the body is marked truncated."""
@@ -50,6 +55,11 @@ KEPT_RESPONSE_HEADERS = (
 KEPT_REQUEST_HEADERS = ("content-type", "accept", "upgrade", "connection", "sec-websocket-version")
 """Request headers shown in evidence. ``Authorization`` is never among them."""
 
+FIRST_EVENT_SECONDS = 3.0
+"""How long an accepted WebSocket is watched for the server's first message (OpenAI's server sends
+``session.created`` at once, unasked): long enough for a gateway to reach its backend, short enough
+that a silent socket costs the run little."""
+
 USER_AGENT = f"aioc/{__version__} (OpenAI API compatibility prober)"
 
 
@@ -74,6 +84,11 @@ class Exchange:
     read_limit: int = DEFAULT_MAX_BODY_BYTES
     usual_key: bool = True
     """False when the probe chose what to send instead of the run's key (none, or a wrong one)."""
+    first_message: str | bytes | None = None
+    """A WebSocket session's first message from the server (None: none came before a close or the wait)."""
+    close_code: int | None = None
+    """The code the server closed a WebSocket with before any message (1006: dropped without a close)."""
+    close_reason: str = ""
 
     @property
     def ok(self) -> bool:
@@ -100,15 +115,32 @@ class Exchange:
         return json.loads(self.body.decode("utf-8"))
 
     def evidence(self) -> Evidence:
-        """This exchange as report evidence: trimmed, with secrets and private hosts replaced."""
-        request = EvidenceRequest(
-            method=self.method,
-            path=self.redact(self.path)[:2000],
-            headers={k: self.redact(v) for k, v in self.request_headers.items()},
-            body=self.redact(self.request_body)[:REQUEST_BODY_CHARS] if self.request_body else None,
-        )
-        response = None
-        if self.status is not None:
+        """This exchange as report evidence: trimmed, with secrets and private hosts replaced.
+
+        Never raises: a part of the server's answer that the report's rules refuse (a field the
+        model does not accept) is replaced by :data:`NOT_KEPT`, so that evidence is always kept.
+        """
+        data = self._evidence_data()
+        for _ in range(8):
+            try:
+                return Evidence.model_validate(data)
+            except ValidationError as exc:
+                for problem in exc.errors(include_url=False):
+                    _not_kept(data, problem["loc"])
+        return Evidence(label="", request=EvidenceRequest(method=self.method, path="/"), error=NOT_KEPT)
+
+    def _evidence_data(self) -> dict[str, Any]:
+        request = {
+            "method": self.method,
+            "path": self.redact(self.path)[:2000],
+            "headers": {k: self.redact(v) for k, v in self.request_headers.items()},
+            "body": self.redact(self.request_body)[:REQUEST_BODY_CHARS] if self.request_body else None,
+        }
+        response, error = None, self.error
+        if self.status is not None and not 100 <= self.status <= 599:  # a report keeps HTTP's statuses only
+            undefined = f"answered with status {self.status}, which HTTP does not define"
+            error = f"{undefined}; {error}" if error else undefined
+        elif self.status is not None:
             headers = {}
             for name in KEPT_RESPONSE_HEADERS:
                 if name in self.headers:
@@ -118,15 +150,19 @@ class Exchange:
                     )
                     headers[name] = value[:300]
             body, trimmed = self._body_excerpt()
-            response = EvidenceResponse(
-                status=self.status,
-                headers=headers,
-                body=body,
-                truncated=trimmed or self.truncated,
-                elapsed_ms=self.elapsed_ms,
-            )
-        error = one_line(self.redact(self.error), 300) if self.error else None
-        return Evidence(label=one_line(self.label, 120), request=request, response=response, error=error)
+            response = {
+                "status": self.status,
+                "headers": headers,
+                "body": body,
+                "truncated": trimmed or self.truncated,
+                "elapsed_ms": self.elapsed_ms,
+            }
+        if response is None and not error:
+            error = "no answer was recorded: the request failed before it was sent"
+        if error:  # server words (a protocol error quotes them): redacted whole, then made inert
+            error = inert_line(self.redact(error), 300)[0] or NOT_KEPT
+        label = inert_line(self.redact(self.label), 120)[0]
+        return {"label": label, "request": request, "response": response, "error": error}
 
     def _body_excerpt(self) -> tuple[str | None, bool]:
         if not self.body:
@@ -138,7 +174,7 @@ class Exchange:
             text = self.body.decode("utf-8")
         except UnicodeDecodeError:
             return f"[{len(self.body)} bytes that are not UTF-8 text]", True
-        text = self.redact(text)
+        text = self.redact(text, cut=self.truncated or self.error is not None)
         suffix = f"\n[… stopped reading after {self.read_limit} bytes …]" if self.truncated else ""
         if len(text) <= EVIDENCE_HEAD_CHARS + EVIDENCE_TAIL_CHARS:
             return text + suffix, False
@@ -147,10 +183,129 @@ class Exchange:
         return f"{head}\n[… {omitted} characters omitted …]\n{tail}{suffix}", True
 
 
+def _not_kept(data: dict[str, Any], where: tuple[int | str, ...]) -> None:
+    """Replace the part of evidence data at ``where`` (a validation error's location) by NOT_KEPT."""
+    if not where:  # the whole record was refused (no response and no error): say so as the error
+        data["error"] = NOT_KEPT
+        return
+    *path, last = where
+    parent: Any = data
+    for step in path:
+        if not isinstance(parent, dict) or step not in parent:
+            data["error"] = NOT_KEPT
+            return
+        parent = parent[step]
+    if not isinstance(parent, dict) or last not in parent:
+        return
+    value = parent[last]
+    if last == "path":
+        parent[last] = "/" + NOT_KEPT  # a request path starts with /
+    elif isinstance(value, dict):
+        parent[last] = {}
+    else:
+        parent[last] = NOT_KEPT if isinstance(value, str) else None
+
+
 def one_line(text: str, limit: int) -> str:
-    """Collapse whitespace and shorten, so that a server's words fit a one-line field."""
-    flat = " ".join(text.split())
+    """Collapse whitespace, drop control characters and shorten, so that a server's words fit a
+    one-line field (and a terminal line)."""
+    flat = " ".join(printable(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+MARKUP = re.compile(r"[<>`\[\]]|(?i:javascript|vbscript|data)\s*:")
+"""What makes a one-line field refused (raw HTML, script links) or misread (a code span left open)."""
+
+_CODE_SPAN = re.compile(r"`[^`]*`")
+"""Where a message holds a server's words: :func:`probes.endpoints.grading.quote` puts them in backticks."""
+
+NEUTRALISED = "(server text neutralised: markup characters replaced)"
+"""What a message says when text from the server had to lose its markup to be kept."""
+
+DROPPED = "(server text neutralised: the server's words were not kept)"
+"""What a message says when the server's words in it could not be kept at all."""
+
+NOT_KEPT = "[not kept: the report refuses this text from the server]"
+"""What stands in a field when nothing of the server's text in it can be kept."""
+
+
+def field_check(model: type[BaseModel], name: str) -> Callable[[Any], Any]:
+    """The validation a report model gives one field, as a function: whatever rules the report holds
+    the field to (today's and tomorrow's), a value that passes it can be written. Raises ValueError."""
+    info = model.model_fields[name]
+    kind = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    return TypeAdapter(kind).validate_python
+
+
+_ONE_LINE = field_check(Evidence, "label")
+"""The rules of a report's one-line fields (messages, labels, model ids); lengths are the caller's."""
+
+
+def _closed(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters whose code spans are all closed."""
+    line = one_line(text, limit)
+    if line.count("`") % 2:
+        line = line[: line.rfind("`")].rstrip() + " …"
+    return line
+
+
+def inert_line(
+    text: str, limit: int, *, flag: bool = False, check: Callable[[str], str] = _ONE_LINE
+) -> tuple[str, bool]:
+    """Text (from a server, most often) as a one-line report field always accepts, and whether it
+    had to be neutralised for that. Redact before calling: this cuts.
+
+    The text is shortened with its code spans closed; when the field's rules (``check``) still
+    refuse it (raw HTML, a script link), the characters that make markup become spaces; when even
+    that is refused (a private host, say), the server's words (the code spans) are dropped; and as a
+    last resort the field says that nothing was kept. With ``flag`` a neutralised line says so at
+    its end and stays within ``limit``.
+    """
+    try:
+        return check(_closed(text, limit)), False
+    except ValueError:
+        pass
+    for note, neutralise in ((NEUTRALISED, lambda t: t), (DROPPED, lambda t: _CODE_SPAN.sub("…", t))):
+        room = max(1, limit - len(note) - 1) if flag else limit
+        line = one_line(MARKUP.sub(" ", neutralise(_closed(text, limit))), room)
+        try:
+            return check(f"{line} {note}".strip() if flag else line), True
+        except ValueError:
+            continue
+    return (DROPPED if flag else NOT_KEPT)[:limit], True
+
+
+@dataclass
+class ServerFields:
+    """Report fields a server's words fill (the model ids it lists, the version it states), made
+    inert and redacted, remembering which ones lost their markup so that the report can say so."""
+
+    redact: Redactor
+    neutralised: dict[str, list[str]] = field(default_factory=dict)
+    """What was done ("markup characters replaced", "control characters dropped"): in which fields."""
+
+    def __call__(self, text: str, limit: int, what: str) -> str:
+        """``text`` redacted, then fit for a one-line field of ``limit`` characters."""
+        text = self.redact(text)
+        line, changed = inert_line(text, limit)
+        done = ["markup characters replaced"] if changed else []
+        done += (
+            ["control characters dropped"]
+            if printable(text, lines=True) != text.replace("\r\n", "\n")
+            else []
+        )
+        for how in done:
+            if what not in self.neutralised.setdefault(how, []):
+                self.neutralised[how].append(what)
+        return line
+
+    def note(self, note: str) -> str:
+        """The report's note, with the fields whose server text was neutralised named."""
+        if not self.neutralised:
+            return note
+        done = "; ".join(f"{how} in {' and '.join(fields)}" for how, fields in self.neutralised.items())
+        said = f"(server text neutralised: {done})"
+        return f"{note} {said}" if note else said
 
 
 def _is_tls(exc: BaseException) -> bool:
@@ -184,7 +339,7 @@ def connect_level(exc: BaseException) -> bool:
     )
 
 
-def describe_transport_error(exc: BaseException) -> str:
+def describe_transport_error(exc: BaseException, redact: Redactor | None = None) -> str:
     """A short line naming what went wrong on the wire, without URLs or tracebacks."""
     kinds = {
         httpx.ConnectTimeout: "could not connect in time",
@@ -199,7 +354,7 @@ def describe_transport_error(exc: BaseException) -> str:
         httpx.DecodingError: "the body could not be decoded",
     }
     what = next((text for kind, text in kinds.items() if isinstance(exc, kind)), type(exc).__name__)
-    detail = one_line(_specific(exc), 160)
+    detail = one_line((redact or Redactor())(_specific(exc)), 160)
     if _is_tls(exc):
         what = "the TLS handshake failed"
     return f"{what}: {detail}" if detail else what
@@ -279,7 +434,7 @@ class ProbeClient:
                     response = await self._client.send(request, stream=True)
                 try:
                     exchange.status = response.status_code
-                    exchange.headers = response.headers
+                    exchange.headers = self._arrived_headers(response.headers.multi_items())
                     if response.status_code != 101:
                         async for chunk in response.aiter_bytes():
                             room = exchange.read_limit - len(buffer)
@@ -293,23 +448,30 @@ class ProbeClient:
         except TimeoutError:
             exchange.error = f"no complete answer within {timeout:g} s" + _arrived(exchange, buffer)
         except httpx.HTTPError as exc:
-            exchange.error = describe_transport_error(exc)
+            exchange.error = describe_transport_error(exc, self.redact)
             exchange.connect_failed = connect_level(exc)
         except asyncio.CancelledError:
             exchange.error = "cut off before the answer was complete" + _arrived(exchange, buffer)
             raise
         finally:
-            exchange.body = bytes(buffer)
+            exchange.body = self.redact.arrived(
+                bytes(buffer), cut=exchange.truncated or exchange.error is not None
+            )
             exchange.elapsed_ms = int((time.perf_counter() - started) * 1000)
 
-    async def upgrade(self, exchange: Exchange, *, api_key: str | bool | None, timeout: float) -> None:
+    async def upgrade(
+        self, exchange: Exchange, *, api_key: str | bool | None, timeout: float, first_event: float = 0
+    ) -> None:
         """Try a WebSocket handshake at ``exchange.path`` and record the answer; the socket is closed.
 
         The ``websockets`` library does the handshake (its key check included); the key travels in
         the ``Authorization`` header only, and proxies from the environment are ignored as for HTTP.
+        With ``first_event`` seconds, an accepted socket is watched that long for what the session
+        does first (a message, or a close), since a gateway may accept the upgrade and then close
+        at once because its backend has no realtime: that becomes the evidence's body.
         """
         from websockets.asyncio.client import connect
-        from websockets.exceptions import InvalidHandshake, InvalidStatus
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
         class NoRedirects(connect):
             """The library follows redirects; a probe records them instead, like every request."""
@@ -337,26 +499,70 @@ class ProbeClient:
                 ) as socket:
                     exchange.status = socket.response.status_code
                     exchange.headers = httpx.Headers(list(socket.response.headers.raw_items()))
+                    if first_event > 0:
+                        await _first_message(socket, exchange, first_event)
+        except ConnectionClosed as exc:  # our side closed it (a message too big): not the server's close
+            exchange.error = f"the WebSocket session broke: {one_line(self.redact(str(exc)), 160)}"
         except InvalidStatus as exc:
             exchange.status = exc.response.status_code
             exchange.headers = httpx.Headers(list(exc.response.headers.raw_items()))
             body = bytes(exc.response.body or b"")
             exchange.body, exchange.truncated = body[: exchange.read_limit], len(body) > exchange.read_limit
         except InvalidHandshake as exc:
-            exchange.error = f"the WebSocket handshake failed: {one_line(str(exc), 160)}"
+            exchange.error = f"the WebSocket handshake failed: {one_line(self.redact(str(exc)), 160)}"
         except TimeoutError:
             exchange.error = f"no complete answer within {timeout:g} s" + _arrived(exchange, bytearray())
         except OSError as exc:
-            exchange.error = describe_transport_error(exc)
+            exchange.error = describe_transport_error(exc, self.redact)
             exchange.connect_failed = exchange.status is None
         except asyncio.CancelledError:
             exchange.error = "cut off before the handshake was complete"
             raise
         except Exception as exc:  # the library's other protocol errors: evidence, not a crash
-            detail = one_line(str(exc) or type(exc).__name__, 160)
+            detail = one_line(self.redact(str(exc)) or type(exc).__name__, 160)
             exchange.error = f"the WebSocket handshake failed: {detail}"
         finally:
             exchange.elapsed_ms = int((time.perf_counter() - started) * 1000)
+            self._arrived(exchange)
+
+    def _arrived(self, exchange: Exchange) -> None:
+        """Replace the key in all a WebSocket answer brought before a probe reads it (see ``send``)."""
+        exchange.headers = self._arrived_headers(exchange.headers.multi_items())
+        exchange.body = self.redact.arrived(exchange.body, cut=exchange.truncated)
+        if isinstance(exchange.first_message, str):
+            exchange.first_message = self.redact.arrived_text(exchange.first_message)
+        elif isinstance(exchange.first_message, bytes):
+            exchange.first_message = self.redact.arrived(exchange.first_message)
+        exchange.close_reason = self.redact.arrived_text(exchange.close_reason)
+
+    def _arrived_headers(self, items: list[tuple[str, str]]) -> httpx.Headers:
+        """Response headers with the key replaced in every value (a ``WWW-Authenticate`` echo)."""
+        return httpx.Headers(
+            [(name, self.redact.arrived_text(value)) for name, value in items], encoding="utf-8"
+        )
+
+
+async def _first_message(socket: Any, exchange: Exchange, wait: float) -> None:
+    """Record the first thing an accepted session does within ``wait`` s: a message, a close, or nothing."""
+    from websockets.exceptions import ConnectionClosed
+
+    try:
+        async with asyncio.timeout(wait):
+            message = await socket.recv()
+    except TimeoutError:
+        exchange.body = f"[the socket stayed open and no message came within {wait:g} s]".encode()
+        return
+    except ConnectionClosed as exc:
+        if exc.rcvd is None and exc.sent is not None:
+            raise
+        exchange.close_code = exc.rcvd.code if exc.rcvd else 1006
+        exchange.close_reason = exc.rcvd.reason if exc.rcvd else ""
+        how = f"with {exc.rcvd}" if exc.rcvd else "without a close frame (1006)"
+        exchange.body = f"[the server closed the socket before any message, {how}]".encode()
+        return
+    exchange.first_message = message
+    data = message.encode() if isinstance(message, str) else bytes(message)
+    exchange.body, exchange.truncated = data[: exchange.read_limit], len(data) > exchange.read_limit
 
 
 def websocket_url(root_url: str) -> str:
@@ -405,7 +611,11 @@ class Session:
         body_text = shown_body
         if json_body is not None:
             raw = json.dumps(json_body, ensure_ascii=False)
-            content["content"] = raw.encode("utf-8")
+            try:
+                content["content"] = raw.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate (a server's model id): sent escaped, as it came
+                raw = json.dumps(json_body)
+                content["content"] = raw.encode("ascii")
             sent_headers.setdefault("content-type", "application/json")
             body_text = body_text or raw
         elif files is not None:
@@ -436,9 +646,20 @@ class Session:
         return exchange
 
     async def websocket(
-        self, path: str, *, label: str = "", api_key: str | bool | None = True, timeout: float | None = None
+        self,
+        path: str,
+        *,
+        label: str = "",
+        api_key: str | bool | None = True,
+        timeout: float | None = None,
+        first_event: float = FIRST_EVENT_SECONDS,
     ) -> Exchange:
-        """A WebSocket upgrade of ``path``: 101 when accepted, else the status the server answered."""
+        """A WebSocket upgrade of ``path``: 101 when accepted, else the status the server answered.
+
+        An accepted socket is watched for ``first_event`` seconds (see :meth:`ProbeClient.upgrade`);
+        every upgrade does so by default, so the negative control's answer is the same kind of
+        evidence as the probe's and the two compare like with like.
+        """
         exchange = Exchange(
             label=label,
             method="WS",
@@ -451,7 +672,9 @@ class Session:
             usual_key=api_key is True,
         )
         self.exchanges.append(exchange)
-        await self.client.upgrade(exchange, api_key=api_key, timeout=timeout or self.client.timeout)
+        await self.client.upgrade(
+            exchange, api_key=api_key, timeout=timeout or self.client.timeout, first_event=first_event
+        )
         return exchange
 
     async def get(self, path: str, **kwargs: Any) -> Exchange:

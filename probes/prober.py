@@ -2,7 +2,9 @@
 
 A run first reads ``/v1/models`` (model discovery, and the check that the server is there at all),
 then probes concurrently up to a bound, each probe under its own time limit, the whole run under a
-deadline. Flaky behaviour probes run ``runs`` times and keep the tally. Every grade that claims a
+deadline. Flaky behaviour probes run ``runs`` times and keep the tally. A probe answered 429 Too
+Many Requests (a rate limit, a gateway's cooldown) runs again after the wait the server asks for,
+a few times at most, and is left untested if the 429 stays. Every grade that claims a
 route answered is checked against a negative control (:mod:`probes.control`). Nothing is dropped:
 a probe that cannot run, is cut off or breaks is still graded, with the reason, and keeps whatever
 evidence it gathered. The report is the same pydantic model the site reads, so an invalid report
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email.utils
 import hashlib
 import json
 import re
@@ -40,11 +43,10 @@ from probes.endpoints.registry import (
     failed,
     untested,
 )
-from probes.http import DEFAULT_MAX_BODY_BYTES, Exchange, ProbeClient, one_line
+from probes.http import DEFAULT_MAX_BODY_BYTES, Exchange, ProbeClient, ServerFields, inert_line, one_line
 from probes.redact import Redactor, redact_base_url
 from probes.report import SCHEMA_REF, Origin, Report, Result
 from probes.status import Status
-from probes.text import check_one_line
 
 PROBER = f"aioc {__version__}"
 
@@ -75,6 +77,41 @@ class ProbeConfig:
     note: str = ""
 
 
+RATE_LIMIT_TRIES = 3
+"""How often a row answered 429 Too Many Requests is tried in all before it is left untested."""
+
+MAX_RETRY_WAIT = 30.0
+"""The longest wait before one retry: a server asking for more leaves the row untested at once."""
+
+BACKOFF = (1.0, 2.0)
+"""The waits before the second and third tries when a 429 names no ``Retry-After``."""
+
+
+def retry_after(exchanges: Iterable[Exchange]) -> float | None:
+    """The longest wait, in seconds, that the 429 answers among ``exchanges`` ask for.
+
+    ``Retry-After`` is whole seconds or an HTTP date (RFC 9110 §10.2.3); None when no answer says.
+    """
+    waits: list[float] = []
+    for exchange in exchanges:
+        value = exchange.headers.get("retry-after", "").strip() if exchange.status == 429 else ""
+        if value.isdigit():
+            waits.append(float(value))
+        elif value:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                continue
+            when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+            waits.append(max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds()))
+    return max(waits) if waits else None
+
+
+def _seconds(value: float) -> str:
+    """A wait as a message gives it: ``1``, ``19.9``, ``120`` (an HTTP date gives fractions)."""
+    return f"{value:.0f}" if value >= 100 else f"{round(value, 1):g}"
+
+
 def base_url_problem(url: str) -> str | None:
     """Why a base URL cannot be probed (one line), or None when it is usable."""
     parts = urlsplit(url)
@@ -99,14 +136,9 @@ def api_root(base_url: str) -> str:
 
 
 def safe_message(text: str, limit: int = 400) -> str:
-    """A grade message that fits a one-line prose field: short, code spans closed, no markup."""
-    line = one_line(text, limit)
-    if line.count("`") % 2:
-        line = line[: line.rfind("`")].rstrip() + " …"
-    try:
-        return check_one_line(line)
-    except ValueError:
-        return check_one_line(re.sub(r"[<>`\[\]]|(?i:javascript|vbscript|data)\s*:", " ", line))
+    """A grade message that fits a one-line prose field: short, code spans closed, no markup (and
+    saying so when the server's text had to lose its markup)."""
+    return inert_line(text, limit, flag=True)[0]
 
 
 class ProgressHook:
@@ -185,13 +217,14 @@ class _Run:
         started = False
         grade: Grade | None = None
         control: Exchange | None = None
+        retried: list[Exchange] = []
         try:
             async with self.semaphore:
                 if self._remaining() > 0:
                     started = True
                     self.hook.started(row.id)
                     context = ProbeContext(self.target, session, row.id)
-                    grade = await self._repeated(spec, context)
+                    grade = await self._repeated(spec, context, retried)
                     async with asyncio.timeout(max(0.001, self._remaining())):
                         grade, control = await self.control.check(row, grade, session.exchanges)
         except (asyncio.CancelledError, TimeoutError):
@@ -200,14 +233,15 @@ class _Run:
             grade = untested(self._deadline_words("cut off by" if started else "not started before"))
         if grade.cause:
             self.causes[grade.cause] += 1
-        result = self.result(row.id, grade, session.exchanges, [control] if control else [])
+        extra = [control, *retried] if control else retried
+        result = self.result(row.id, grade, session.exchanges, extra)
         self.hook.finished(result)
         return result
 
     def _remaining(self) -> float:
         return self.deadline_at - asyncio.get_running_loop().time()
 
-    async def _repeated(self, spec: ProbeSpec, ctx: ProbeContext) -> Grade:
+    async def _repeated(self, spec: ProbeSpec, ctx: ProbeContext, retried: list[Exchange]) -> Grade:
         """One grade, or for a flaky probe the tally of ``runs`` tries (one, if nothing answered)."""
         runs = self.config.runs if spec.flaky else 1
         grades: list[Grade] = []
@@ -215,13 +249,55 @@ class _Run:
             if number > 1 and self._remaining() <= 0:
                 break
             first = len(ctx.http.exchanges)
-            grades.append(await self._graded(spec, ctx, self._remaining()))
+            grades.append(await self._tried(spec, ctx, retried))
             if runs > 1:
                 for exchange in ctx.http.exchanges[first:]:
                     exchange.label = f"run {number} of {runs}: {exchange.label}"
             if number == 1 and not any(exchange.ok for exchange in ctx.http.exchanges):
                 return grades[0]  # nothing answered: another try cannot say more
         return grades[0] if len(grades) == 1 and runs == 1 else tally(grades)
+
+    async def _tried(self, spec: ProbeSpec, ctx: ProbeContext, retried: list[Exchange]) -> Grade:
+        """One grade, tried again while the server answers 429 Too Many Requests.
+
+        A 429 (a rate limit, or a gateway's cooldown after some failed requests) says nothing about
+        the row, so the probe runs again after the wait ``Retry-After`` asks for (else a short
+        backoff), at most :data:`RATE_LIMIT_TRIES` times in all and within the run's deadline; the
+        429 answers of earlier tries go to ``retried``, labelled, and the grade rests on the last
+        try only. A row still answered 429 is untested, saying so, never ❌.
+        """
+        exchanges = ctx.http.exchanges
+        waited = 0.0
+        for number in range(1, RATE_LIMIT_TRIES + 1):
+            first = len(exchanges)
+            grade = await self._graded(spec, ctx, self._remaining())
+            limited = [exchange for exchange in exchanges[first:] if exchange.status == 429]
+            if not limited:
+                return grade
+            asked = retry_after(limited)
+            wait = asked if asked is not None else BACKOFF[min(number, len(BACKOFF)) - 1]
+            said = f"Retry-After {_seconds(asked)} s" if asked is not None else "no Retry-After"
+            if number == RATE_LIMIT_TRIES:
+                why = f"and still answered 429 after waiting {_seconds(waited)} s in all"
+            elif wait > MAX_RETRY_WAIT:
+                longest = _seconds(MAX_RETRY_WAIT)
+                why = f"and waiting {_seconds(wait)} s is longer than aioc waits for a retry ({longest} s)"
+            elif wait >= self._remaining():
+                why = f"and waiting {_seconds(wait)} s would pass the run's deadline"
+            else:
+                for exchange in limited:
+                    exchange.label = f"try {number} of {RATE_LIMIT_TRIES}, answered 429: {exchange.label}"
+                retried.extend(limited)
+                del exchanges[first:]
+                waited += wait
+                await asyncio.sleep(wait)
+                continue
+            retries = {1: "not retried", 2: "retried 1 time"}.get(number, f"retried {number - 1} times")
+            return untested(
+                f"the server answered 429 Too Many Requests (a rate limit or a gateway's cooldown; {said}); "
+                f"{retries}, {why}"
+            )
+        raise AssertionError("unreachable: the last try returns")
 
     async def _graded(self, spec: ProbeSpec, ctx: ProbeContext, remaining: float) -> Grade:
         limit = min(self.config.timeout, remaining)
@@ -414,19 +490,21 @@ async def probe_run(
 
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     base_url = redact_base_url(root)
-    models = [m for m in (target.model, target.embedding_model) if m]
+    fields = ServerFields(redactor)  # the server's words, made inert: they can never sink the report
+    models = [fields(m, 200, "the model ids") for m in (target.model, target.embedding_model) if m]
+    version = fields(version, 120, "the version") if version else None
     run_id = f"{config.implementation}-{created:%Y%m%d}-{content_hash(results, created, base_url)}"
     report = Report(
         schema_=SCHEMA_REF,
         run_id=run_id,
         implementation=config.implementation,
-        implementation_version=one_line(version, 120) if version else None,
+        implementation_version=version or None,
         origin=Origin.PROBED,
         created=created,
-        models=list(dict.fromkeys(models)),
+        models=list(dict.fromkeys(m for m in models if m)),
         base_url=base_url,
         prober=PROBER,
-        source_note=config.note,
+        source_note=fields.note(config.note),
         results=results,
     )
     return Outcome(report, redactor(problem) if problem else None)

@@ -14,7 +14,9 @@ and a result is below --fail-on (fail: any ❌; deviation: any ❌ or ⚠️; no
 input errors (bad options, unknown rows or implementation, unreadable catalog), and also when the
 server could not be reached or refused the API key on most rows — the report is still written and
 says so row by row. The API key is read from an environment variable, never from the command
-line, so it stays out of shell history and process lists.
+line, so it stays out of shell history and process lists: --api-key is refused without its value
+being used or shown. Everything printed (progress, tables, every form) has the key replaced, and a
+server's words are shown as plain text: never as markup, never as terminal control sequences.
 """
 
 from __future__ import annotations
@@ -22,19 +24,24 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import os
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from probes.commands.common import add_data_option, add_fail_on_option
 from probes.errors import UsageError
 from probes.formats import FailOn
 
 if TYPE_CHECKING:  # the prober pulls in httpx, openai and every probe: only `aioc probe` pays for it
+    from collections.abc import Callable
+
     from rich.console import Console
     from rich.progress import Progress
     from rich.table import Table
+    from rich.text import Text
 
     from probes.catalog import Catalog, Row
     from probes.discovery import Discovery
@@ -43,6 +50,25 @@ if TYPE_CHECKING:  # the prober pulls in httpx, openai and every probe: only `ai
     from probes.report import Report, Result
 
 FORMATS = ("table", "json", "junit", "markdown")
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""What the name of an environment variable looks like; a value that does not is likely a key."""
+
+KEY_REFUSED = "pass the key in an environment variable with --api-key-env VAR; the value given was not used"
+
+
+class RefuseKey(argparse.Action):
+    """``--api-key``: a key on a command line ends up in shell history and process lists, so the
+    option exists only to refuse it, in one line that never shows the value."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        kwargs.update(nargs="?", default=argparse.SUPPRESS, metavar="KEY")
+        super().__init__(option_strings, dest, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: object, values: object, option: object = None
+    ) -> None:
+        parser.exit(2, f"{parser.prog}: {option}: {KEY_REFUSED}\n")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,6 +91,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--api-key-env",
         metavar="VAR",
         help="the environment variable holding the API key (default: OPENAI_API_KEY when set)",
+    )
+    parser.add_argument(
+        "--api-key",
+        action=RefuseKey,
+        help="refused: keys are never taken on the command line (use --api-key-env)",
     )
     parser.add_argument(
         "--implementation", metavar="ID", help="the implementation id in data/implementations.json"
@@ -162,6 +193,11 @@ def config_from_args(args: argparse.Namespace) -> ProbeConfig:
     for option in ("implementation", "output"):
         if not getattr(args, option):
             raise UsageError(f"--{option} is required")
+    if args.api_key_env is not None and not ENV_NAME.fullmatch(args.api_key_env):
+        raise UsageError(
+            "--api-key-env takes the name of an environment variable (letters, digits and _), "
+            "not the key itself; the value given was not used"
+        )
     if args.api_key_env:
         api_key = os.environ.get(args.api_key_env)
         if not api_key:
@@ -188,43 +224,56 @@ def config_from_args(args: argparse.Namespace) -> ProbeConfig:
     )
 
 
+def shown(redact: Callable[[str], str], text: str, style: str = "") -> Text:
+    """Text to print: the key replaced, control characters and escape sequences dropped, and held
+    in a rich ``Text``, which rich never reads as markup (a server's ``[bold]`` stays as it is)."""
+    from rich.text import Text
+
+    from probes.redact import printable
+
+    return Text(printable(redact(text)), style=style)
+
+
 def _hooks():  # -> tuple[type, type]
     """The progress displays; defined on first use so that rich.progress loads only for a probe."""
     from probes.prober import ProgressHook
     from probes.text import plain
 
-    def models_line(console: Console, target: Target, discovery: Discovery) -> None:
+    def models_line(
+        console: Console, redact: Callable[[str], str], target: Target, discovery: Discovery
+    ) -> None:
         listed = (
             f"{len(discovery.listed)} listed" if not discovery.problem else f"/v1/models {discovery.problem}"
         )
         chat = target.model or "none"
         embedding = target.embedding_model or "none"
-        console.print(f"models: chat {chat}, embedding {embedding} ({listed})", highlight=False)
+        console.print(shown(redact, f"models: chat {chat}, embedding {embedding} ({listed})"))
 
     class LineProgress(ProgressHook):
         """One line per graded row on stderr: what CI logs and pipes get."""
 
-        def __init__(self, console: Console) -> None:
+        def __init__(self, console: Console, redact: Callable[[str], str]) -> None:
             self.console = console
+            self.redact = redact
 
         def discovered(self, target: Target, discovery: Discovery) -> None:
-            models_line(self.console, target, discovery)
+            models_line(self.console, self.redact, target, discovery)
 
         def finished(self, result: Result) -> None:
-            self.console.print(
-                f"{result.status.symbol} {result.row}  {plain(result.message)}", highlight=False
-            )
+            line = f"{result.status.symbol} {result.row}  {plain(result.message)}"
+            self.console.print(shown(self.redact, line))
 
     class LiveProgress(ProgressHook):
         """A progress bar with the rows in flight, for a terminal."""
 
-        def __init__(self, progress: Progress, total: int) -> None:
+        def __init__(self, progress: Progress, total: int, redact: Callable[[str], str]) -> None:
             self.progress = progress
+            self.redact = redact
             self.running: list[str] = []
             self.task = progress.add_task("probing", total=total, running="")
 
         def discovered(self, target: Target, discovery: Discovery) -> None:
-            models_line(self.progress.console, target, discovery)
+            models_line(self.progress.console, self.redact, target, discovery)
 
         def started(self, row_id: str) -> None:
             self.running.append(row_id)
@@ -238,25 +287,30 @@ def _hooks():  # -> tuple[type, type]
     return LineProgress, LiveProgress
 
 
-def summary_table(report: Report) -> Table:
-    """The graded rows with their reasons, and the counts per grade in the caption."""
+def summary_table(report: Report, redact: Callable[[str], str] | None = None) -> Table:
+    """The graded rows with their reasons, and the counts per grade in the caption; every cell is
+    a :func:`shown` text, so that a reason from a server is printed as it is, never as markup."""
     from rich.table import Table
 
     from probes.formats import counts
     from probes.status import Status
     from probes.text import plain
 
-    table = Table(title=f"{report.implementation} · {report.run_id}", title_justify="left")
+    redact = redact or str
+    table = Table(title=shown(redact, f"{report.implementation} · {report.run_id}"), title_justify="left")
     table.add_column("Row")
     table.add_column("Grade")
     table.add_column("Reason", overflow="fold")
     for result in report.results:
-        style = result.status.style
+        grade = f"{result.status.symbol} {result.status.label}"
         table.add_row(
-            result.row, f"[{style}]{result.status.symbol} {result.status.label}[/]", plain(result.message)
+            shown(redact, result.row),
+            shown(redact, grade, result.status.style),
+            shown(redact, plain(result.message)),
         )
-    table.caption = " · ".join(
-        f"{Status(status).symbol} {count}" for status, count in counts(report).items() if count
+    table.caption = shown(
+        redact,
+        " · ".join(f"{Status(status).symbol} {count}" for status, count in counts(report).items() if count),
     )
     return table
 
@@ -316,7 +370,8 @@ def run(args: argparse.Namespace) -> int:
 
         config = replace(config, only=frozenset(row.id for row in rows))
     err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per row in CI logs
-    redact = Redactor([config.api_key or ""])
+    # the prober's own redaction (the key, and the host when it is private), for all that is printed
+    redact = Redactor([config.api_key or ""], [urlsplit(config.base_url).hostname or ""])
     LineProgress, LiveProgress = _hooks()
     try:
         if err.is_terminal:
@@ -328,9 +383,10 @@ def run(args: argparse.Namespace) -> int:
                 TextColumn("[dim]{task.fields[running]}"),
             )
             with Progress(*columns, console=err, transient=True) as progress:
-                outcome = asyncio.run(probe_run(config, rows, hook=LiveProgress(progress, len(rows))))
+                hook = LiveProgress(progress, len(rows), redact)
+                outcome = asyncio.run(probe_run(config, rows, hook=hook))
         else:
-            outcome = asyncio.run(probe_run(config, rows, hook=LineProgress(err)))
+            outcome = asyncio.run(probe_run(config, rows, hook=LineProgress(err, redact)))
     except (DataError, OSError, RuntimeError, ValueError) as exc:
         print(f"aioc probe: the run failed: {one_line(redact(str(exc)), 200)}", file=sys.stderr)
         return 2
@@ -342,7 +398,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
     out = Console(highlight=False)
     if args.format == "table":
-        out.print(summary_table(report))
+        out.print(summary_table(report, redact))
     else:
         text = redact(render(report, reference.catalog, args.format, args.fail_on))
         if args.format_output is None:
@@ -353,9 +409,9 @@ def run(args: argparse.Namespace) -> int:
                 args.format_output.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise UsageError(f"cannot write {args.format_output}: {exc.strerror}") from None
-            out.print(summary_table(report))
-    err.print(f"wrote {args.output} (run {report.run_id})")
+            out.print(summary_table(report, redact))
+    err.print(shown(redact, f"wrote {args.output} (run {report.run_id})"))
     if outcome.problem:
-        print(f"aioc probe: {outcome.problem}", file=sys.stderr)
+        print(f"aioc probe: {one_line(redact(outcome.problem), 400)}", file=sys.stderr)
         return 2
     return exit_code(report, args.fail_on)

@@ -18,11 +18,14 @@ import time
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from openai.types.moderation import Categories, CategoryScores
+from websockets.frames import Close, Frame, Opcode
 
 from probes.samples import png_square, wav_tone
 from refserver.fakemodel import Generation, count_tokens, generate
+from refserver.faults import Cooldown
 
 MODELS = ("ref-chat", "ref-embed", "whisper-1", "tts-1", "gpt-image-1", "dall-e-2", "omni-moderation-latest")
 """The models the server lists; a request naming another gets OpenAI's ``model_not_found``."""
@@ -92,6 +95,23 @@ _UNROUTED = {
     "no_fine_tuning": ("GET", "/v1/fine_tuning/jobs"),
 }
 
+
+def session_created(model: str) -> dict[str, Any]:
+    """OpenAI's first Realtime event on a new connection, with a small default session."""
+    session = {
+        "type": "realtime",
+        "object": "realtime.session",
+        "id": "sess_ref",
+        "model": model,
+        "output_modalities": ["audio"],
+        "instructions": "",
+        "tools": [],
+        "tool_choice": "auto",
+        "max_output_tokens": "inf",
+    }
+    return {"type": "session.created", "event_id": "event_ref1", "session": session}
+
+
 IMAGE_TOKENS = 85
 """What one image adds to the prompt, as OpenAI counts a low-detail image."""
 
@@ -136,10 +156,17 @@ class RefServer:
     """The server and its state; a context manager that runs it in a thread on 127.0.0.1."""
 
     def __init__(
-        self, *, api_key: str | None = None, deviations: Iterable[str] = (), latency: float = 0.0
+        self,
+        *,
+        api_key: str | None = None,
+        deviations: Iterable[str] = (),
+        latency: float = 0.0,
+        cooldown: Cooldown | None = None,
     ) -> None:
         self.api_key = api_key
         self.latency = latency
+        self.cooldown = cooldown
+        """A gateway's rate limit in front of the model routes (POST), when set."""
         self.deviations = set(deviations)
         unknown = self.deviations - set(DEVIATIONS)
         if unknown:
@@ -195,8 +222,13 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         path = self.path.partition("?")[0]
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        cooldown = self.ref.cooldown if method == "POST" else None
         with self.ref.lock:
             self.ref.requests.append((method, self.path, dict(self.headers)))
+            limited = cooldown is not None and cooldown.take()
+        if limited:
+            self._rate_limited()
+            return
         if self.ref.latency:
             time.sleep(self.ref.latency)  # stands in for a model's time to answer
         try:
@@ -207,7 +239,23 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(404, f"Invalid URL ({method} {path})")
             route(body, path)
         except ApiError as exc:
+            if cooldown is not None:
+                with self.ref.lock:
+                    cooldown.failures += 1
             self._error(exc)
+
+    def _rate_limited(self) -> None:
+        """429 in OpenAI's envelope, with the cooldown's ``Retry-After``."""
+        assert self.ref.cooldown is not None
+        wait = self.ref.cooldown.retry_after
+        error = {
+            "message": f"Rate limit reached for requests. Please try again in {wait or 'a moment'}s.",
+            "type": "requests",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
+        extra = {"Retry-After": wait} if wait else {}
+        self._send(429, json.dumps({"error": error}).encode(), "application/json", extra)
 
     def _route(self, method: str, path: str) -> Callable[[bytes, str], None] | None:
         routes: dict[tuple[str, str], Callable[[bytes, str], None]] = {
@@ -636,6 +684,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "Upgrade")
         self.send_header("Sec-WebSocket-Accept", accept)
         self.end_headers()
+        # OpenAI's first event, unasked, then a clean close: the probe grades what the session does
+        model = parse_qs(urlsplit(self.path).query).get("model", ["gpt-realtime"])[0]
+        event = json.dumps(session_created(model)).encode()
+        self.wfile.write(Frame(Opcode.TEXT, event).serialize(mask=False))
+        self.wfile.write(Frame(Opcode.CLOSE, Close(1000, "").serialize()).serialize(mask=False))
+        self.wfile.flush()
         self.close_connection = True
 
     def moderations(self, raw: bytes, path: str) -> None:

@@ -1,9 +1,18 @@
 """A real WebSocket server (the ``websockets`` library) on 127.0.0.1 that answers /v1/realtime.
 
-Modes: ``accept`` upgrades /v1/realtime with 101 and answers 404 elsewhere; ``auth`` refuses the
-/v1/realtime upgrade with 401 and answers 404 elsewhere; ``absent`` answers 404 everywhere;
-``accept_all`` upgrades every path; ``auth_all`` refuses every path with 401; ``bad_model`` refuses
-the /v1/realtime upgrade with 400, as a server may for a model it cannot serve in realtime.
+Modes: ``accept`` upgrades /v1/realtime with 101, sends OpenAI's first event ``session.created``
+and answers 404 elsewhere; ``auth`` refuses the /v1/realtime upgrade with 401 and answers 404
+elsewhere; ``absent`` answers 404 everywhere; ``accept_all`` upgrades every path and sends
+``session.created`` on each; ``auth_all`` refuses every path with 401; ``bad_model`` refuses the
+/v1/realtime upgrade with 400, as a server may for a model it cannot serve in realtime.
+
+The session modes accept the /v1/realtime upgrade and then misbehave, as gateways do: ``closed``
+closes at once with 1011 and a reason that echoes the key (LiteLLM in front of a backend without
+realtime closes so, with the backend's error as the reason); ``dropped`` closes the connection
+without a close frame; ``error_first`` sends an ``error`` event first; ``other_first`` sends
+``conversation.created`` first; ``not_json`` sends text that is not JSON; ``silent`` keeps the
+socket open and sends nothing.
+
 ``GET /v1/models`` lists one chat model in every mode, so the prober's model discovery works as
 against a real server. The handshakes it saw (path and whether a key came) are kept in ``seen``.
 """
@@ -14,12 +23,32 @@ import asyncio
 import json
 import threading
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-MODES = ("accept", "auth", "absent", "accept_all", "auth_all", "bad_model")
+from refserver.server import session_created
+
+SESSION_MODES = ("closed", "dropped", "error_first", "other_first", "not_json", "silent")
+"""Modes that accept the /v1/realtime upgrade and then do something other than OpenAI's server."""
+
+MODES = ("accept", "auth", "absent", "accept_all", "auth_all", "bad_model", *SESSION_MODES)
+
+CLOSE_REASON = "realtime is not supported by the backend (key {key})"
+"""What ``closed`` says when it closes with 1011; ``{key}`` is the bearer token the client sent."""
+
+FIRST_EVENTS: dict[str, Any] = {
+    "error_first": {
+        "type": "error",
+        "event_id": "event_1",
+        "error": {"type": "invalid_request_error", "message": "no realtime model is loaded"},
+    },
+    "other_first": {"type": "conversation.created", "event_id": "event_1", "conversation": {}},
+    "not_json": "hello",
+}
+"""The first message of the modes that send one other than ``session.created``."""
 
 
 def _json(status: int, reason: str, payload: Any) -> Response:
@@ -66,11 +95,27 @@ class WebSocketServer:
             return _error(401, "Unauthorized", "a session token is required")
         if self.mode == "bad_model" and path == "/v1/realtime":
             return _error(400, "Bad Request", "Invalid model: not a realtime model")
-        if self.mode == "accept_all" or (self.mode == "accept" and path == "/v1/realtime"):
+        if self.mode == "accept_all" or (self.mode != "absent" and path == "/v1/realtime"):
             return None  # go on with the handshake: 101
         return _error(404, "Not Found", f"no route for {path}")
 
     async def _session(self, connection: ServerConnection) -> None:
+        """What the socket does once open: OpenAI's first event, or the mode's misbehaviour."""
+        if self.mode == "closed":
+            key = connection.request.headers.get("Authorization", "").removeprefix("Bearer ")
+            await connection.close(1011, CLOSE_REASON.format(key=key))
+            return
+        if self.mode == "dropped":
+            connection.transport.close()  # a TCP close, no close frame: 1006
+            return
+        if self.mode == "silent":
+            await connection.wait_closed()
+            return
+        first = FIRST_EVENTS.get(self.mode)
+        if first is None:
+            model = parse_qs(urlsplit(connection.request.path).query).get("model", ["gpt-realtime"])[0]
+            first = session_created(model)
+        await connection.send(first if isinstance(first, str) else json.dumps(first))
         await connection.close()
 
     async def _serve(self) -> None:
