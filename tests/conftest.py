@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from probes.report import SCHEMA_REF
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
+sys.path.insert(0, str(ROOT / "scripts"))  # the real servers' scripts, imported by the tests that start them
 
 
 @pytest.fixture
@@ -26,6 +28,15 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+def only_seeds(data_dir: Path, implementation: str) -> Path:
+    """Leave only an implementation's seed reports in a data copy, so that a test alone decides what
+    comes after the seed's grades (later sourced or probed reports would otherwise be newer)."""
+    for other in (data_dir / "reports" / implementation).glob("*.json"):
+        if not other.name.endswith("-seed.json"):
+            other.unlink()
+    return data_dir
 
 
 def write_json(path: Path, payload: Any) -> Path:

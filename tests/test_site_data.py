@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, page, write_json
+from conftest import ROOT, only_seeds, page, write_json
 from mkdocs.exceptions import Abort
 
 from probes.report import SCHEMA_REF
@@ -32,6 +32,7 @@ def cell(soup, matrix: str, row: str, impl: str):
 
 
 def test_newest_report_wins_whatever_the_file_order(data_copy: Path, build) -> None:
+    only_seeds(data_copy, "tabbyapi")
     # The newer report sorts first by file name, so file order cannot be what decides.
     write_json(
         data_copy / "reports/tabbyapi/a-newer.json",
@@ -59,6 +60,7 @@ def test_newest_report_wins_whatever_the_file_order(data_copy: Path, build) -> N
 
 
 def test_untested_does_not_hide_an_older_grade(data_copy: Path, build) -> None:
+    only_seeds(data_copy, "tabbyapi")
     write_json(
         data_copy / "reports/tabbyapi/later-untested.json",
         manual_report(

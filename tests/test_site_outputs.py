@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import page, probed_report, write_json
+from conftest import only_seeds, page, probed_report, write_json
 
 from probes.dataset import load_dataset
 from probes.exports import CSV_FIELDS, HISTORY_FIELDS, SCHEMA_VERSION
@@ -43,9 +43,7 @@ def planted(data_copy: Path) -> Path:
 
     Any other TabbyAPI run in data/ is left out of the copy, so that the test alone decides the column.
     """
-    for other in (data_copy / "reports/tabbyapi").glob("*.json"):
-        if not other.name.endswith("-seed.json"):
-            other.unlink()
+    only_seeds(data_copy, "tabbyapi")
     write_json(
         data_copy / "reports/tabbyapi/tabbyapi-old.json",
         probed_report(
@@ -277,9 +275,7 @@ def test_the_history_export_holds_every_grade_each_cell_showed(planted: Path, bu
 
 def test_a_long_history_lists_the_newest_changes_and_links_the_rest(data_copy: Path, build) -> None:
     """More changes than the page lists: the table stops, the export keeps every one."""
-    for other in (data_copy / "reports/tabbyapi").glob("*.json"):
-        if not other.name.endswith("-seed.json"):
-            other.unlink()  # the test alone decides the column after the seed
+    only_seeds(data_copy, "tabbyapi")
     flips = CHANGES_SHOWN + 5
     for n in range(flips + 1):
         status = "fail" if n % 2 else "pass"  # the seed says fail: every run is a change
