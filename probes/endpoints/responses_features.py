@@ -39,6 +39,11 @@ RESPONSES = "/v1/responses"
 ROW = "responses.{}"
 LOGPROBS = "message.output_text.logprobs"
 
+MIN_OUTPUT_TOKENS = 16
+"""The smallest ``max_output_tokens`` OpenAI accepts (it refuses less with ``integer_below_min_value``),
+so a probe that wants a short answer asks for this many, and a server that refuses it is not
+blamed for refusing a request OpenAI refuses too."""
+
 LONG_TASK = "Count from one to one hundred in words, separated by commas."
 """A prompt whose answer is far longer than any token limit the probes set."""
 
@@ -58,7 +63,7 @@ WEATHER_TOOL = {
 
 def request(ctx: ProbeContext, prompt: Any, **fields: Any) -> dict[str, Any]:
     """A Responses request for the target's model with a small output limit."""
-    return {"model": ctx.target.model, "input": prompt, "max_output_tokens": 16} | fields
+    return {"model": ctx.target.model, "input": prompt, "max_output_tokens": MIN_OUTPUT_TOKENS} | fields
 
 
 async def create(
@@ -268,7 +273,7 @@ def _logprob_issue(entries: list[Any], top: int | None = None) -> str | None:
 @probe(ROW.format("basic.include-logprobs-non-streaming"))
 async def include_logprobs(ctx: ProbeContext) -> Grade:
     """``include: [message.output_text.logprobs]`` returns a log-probability per output token."""
-    payload = request(ctx, "Say hello.", max_output_tokens=4, include=[LOGPROBS])
+    payload = request(ctx, "Say hello.", max_output_tokens=MIN_OUTPUT_TOKENS, include=[LOGPROBS])
     data, problem = await create(ctx, payload, "a response with logprobs")
     if problem:
         return problem
@@ -283,7 +288,7 @@ async def include_logprobs(ctx: ProbeContext) -> Grade:
 @probe(ROW.format("basic.include-logprobs-streaming"))
 async def include_logprobs_streaming(ctx: ProbeContext) -> Grade:
     """Streamed text deltas carry their log-probabilities when asked for them."""
-    payload = request(ctx, "Say hello.", max_output_tokens=4, include=[LOGPROBS])
+    payload = request(ctx, "Say hello.", max_output_tokens=MIN_OUTPUT_TOKENS, include=[LOGPROBS])
     events, problem = await stream(ctx, payload, "a streamed response with logprobs")
     if problem:
         return problem
@@ -323,8 +328,8 @@ async def max_output_tokens(ctx: ProbeContext) -> Grade:
 @probe(ROW.format("openai.with-small-max-output-tokens"))
 async def small_max_output_tokens(ctx: ProbeContext) -> Grade:
     """The smallest limit OpenAI accepts (16 tokens) is honoured."""
-    data, problem = await _limited(ctx, 16)
-    return problem or _limit_grade(data, 16)
+    data, problem = await _limited(ctx, MIN_OUTPUT_TOKENS)
+    return problem or _limit_grade(data, MIN_OUTPUT_TOKENS)
 
 
 def _incomplete_grade(response: dict[str, Any], limit: int, where: str) -> Grade:
@@ -433,7 +438,7 @@ async def _texts(
     texts: list[str] = []
     last: Any = None
     for run in range(1, HOT_RUNS + 1):
-        payload = request(ctx, "Once upon a time", max_output_tokens=12, temperature=2.0) | fields
+        payload = request(ctx, "Once upon a time", max_output_tokens=MIN_OUTPUT_TOKENS, temperature=2.0) | fields
         if streamed:
             events, problem = await stream(ctx, payload, f"{label}, run {run}")
             text, last = ("".join(events.deltas), events.response) if not problem else ("", None)
@@ -490,7 +495,7 @@ async def with_top_p_streaming(ctx: ProbeContext) -> Grade:
 @probe(ROW.format("openai.with-top-logprobs"))
 async def with_top_logprobs(ctx: ProbeContext) -> Grade:
     """``top_logprobs: 2`` with the logprobs ``include`` gives two alternatives per output token."""
-    payload = request(ctx, "Say hello.", max_output_tokens=4, include=[LOGPROBS], top_logprobs=2)
+    payload = request(ctx, "Say hello.", max_output_tokens=MIN_OUTPUT_TOKENS, include=[LOGPROBS], top_logprobs=2)
     data, problem = await create(ctx, payload, "a response with top_logprobs")
     if problem:
         return problem
@@ -507,7 +512,7 @@ async def with_top_logprobs(ctx: ProbeContext) -> Grade:
 @probe(ROW.format("openai.with-top-logprobs-streaming"))
 async def with_top_logprobs_streaming(ctx: ProbeContext) -> Grade:
     """The same for streamed text deltas."""
-    payload = request(ctx, "Say hello.", max_output_tokens=4, include=[LOGPROBS], top_logprobs=2)
+    payload = request(ctx, "Say hello.", max_output_tokens=MIN_OUTPUT_TOKENS, include=[LOGPROBS], top_logprobs=2)
     events, problem = await stream(ctx, payload, "a streamed response with top_logprobs")
     if problem:
         return problem
@@ -647,7 +652,7 @@ async def _tool_result_turn(ctx: ProbeContext, short: Any, long: Any, label: str
     """Send the tool turn with a short and a longer output; the longer must cost more input tokens."""
     counts = []
     for output, which in ((short, "short"), (long, "longer")):
-        payload = request(ctx, _tool_turns(output), max_output_tokens=8, tools=[WEATHER_TOOL])
+        payload = request(ctx, _tool_turns(output), max_output_tokens=MIN_OUTPUT_TOKENS, tools=[WEATHER_TOOL])
         data, problem = await create(ctx, payload, f"{label} ({which} output)")
         if problem:
             return problem
@@ -752,7 +757,7 @@ _VISION_WORDS = ("image", "vision", "multimodal", "mmproj")
 async def _image_refusal(ctx: ProbeContext, url: str, label: str) -> Grade:
     text_only = await _text_only(ctx)
     exchange = await ctx.http.post(
-        RESPONSES, request(ctx, _image_input(url), max_output_tokens=8), label=label
+        RESPONSES, request(ctx, _image_input(url), max_output_tokens=MIN_OUTPUT_TOKENS), label=label
     )
     if exchange.error:
         return failed(f"no usable answer: {exchange.error}")
@@ -799,7 +804,7 @@ async def invalid_base64(ctx: ProbeContext) -> Grade:
     """Image data that is not base64 is refused with a client error about the image."""
     exchange = await ctx.http.post(
         RESPONSES,
-        request(ctx, _image_input("data:image/png;base64,@@not-base64@@"), max_output_tokens=8),
+        request(ctx, _image_input("data:image/png;base64,@@not-base64@@"), max_output_tokens=MIN_OUTPUT_TOKENS),
         label="an image whose data is not base64",
     )
     if exchange.error:

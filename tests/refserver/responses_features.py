@@ -169,6 +169,14 @@ class ResponsesHandler(Handler):
                 )
             if not self.ref.lacks("previous_ignored"):
                 tokens_in += self.ref.stored[previous][0]
+        requested = data.get("max_output_tokens")
+        if isinstance(requested, int) and requested < 16:  # as OpenAI: integer_below_min_value
+            raise ApiError(
+                400,
+                f"Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, "
+                f"but got {requested} instead.",
+                "max_output_tokens",
+            )
         top_logprobs = data.get("top_logprobs")
         if top_logprobs is not None and self.ref.lacks("top_logprobs_refused"):
             raise ApiError(400, "top_logprobs requires logprobs to be set to true")
