@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Set up everything the tests need on a fresh machine, then run the linters and the whole test suite.
 #   scripts/test.sh [pytest arguments]
-# Creates .venv, installs aioc with its test extras, builds llama.cpp's llama-server once (cached under
-# ~/.cache/aioc, reused afterwards) for the tests that probe a real server, then runs ruff and pytest.
+# Creates .venv, installs aioc with its test extras, builds llama.cpp's llama-server once and installs
+# the other real servers once (each cached under ~/.cache/aioc, reused afterwards) for the tests that
+# probe them, then runs ruff and pytest.
+#   AIOC_SERVERS="litellm ogx"   installs only these of llama-cpp-python, litellm, vllm, ogx
+#                                (default: all four; "" installs none and their tests skip)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +22,15 @@ if llama_env=$(bash scripts/install_llama_server.sh .venv/bin/python); then
 else
     echo "scripts/test.sh: llama-server could not be installed; its tests will be skipped" >&2
 fi
+
+# The other real servers, each in its own environment (scripts/install_server.sh says what each needs).
+for server in ${AIOC_SERVERS-llama-cpp-python litellm vllm ogx}; do
+    if server_env=$(bash scripts/install_server.sh "$server"); then
+        export "${server_env?}"
+    else
+        echo "scripts/test.sh: $server could not be installed; its tests will be skipped" >&2
+    fi
+done
 
 export NO_MKDOCS_2_WARNING=1
 .venv/bin/ruff check .

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from llama_shared import llama_server, shared_server
+from llama_shared import shared_server
 
 from probes.prober import report_json
 from probes.report import Report
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.llama_server
 @pytest.fixture(scope="module")
 def run() -> tuple[Report, str]:
     server = shared_server()
-    return llama_server.probe(server), server.api_key
+    return server.probe(), server.api_key
 
 
 def status(report: Report, row: str) -> Status:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA, page, write_json
+from conftest import page, write_json
 from pydantic import ValidationError
 
 from probes.report import SCHEMA_REF, Report
@@ -44,7 +44,9 @@ def test_a_new_fail_or_deviation_must_link_its_source() -> None:
 def test_a_new_deviation_needs_a_reason_of_its_own() -> None:
     placeholder = "Marked as a deviation in the source matrix without a stated reason."
     text = refusal(
-        manual([{"row": "chat.n", "status": "deviation", "message": placeholder, "sources": ["https://x.org/a"]}])
+        manual(
+            [{"row": "chat.n", "status": "deviation", "message": placeholder, "sources": ["https://x.org/a"]}]
+        )
     )
     assert "reason of its own" in text
     # saying so explicitly is allowed, and is what the page counts
@@ -69,7 +71,13 @@ def test_every_new_cell_has_a_source_and_old_seeds_keep_theirs() -> None:
     Report.model_validate(manual([{"row": "chat.n", "status": "pass"}], source="https://x.org/matrix"))
     # a seed from before the rule keeps its report-level source and its old wording
     old = manual(
-        [{"row": "chat.n", "status": "deviation", "message": "Marked as a deviation without a stated reason."}],
+        [
+            {
+                "row": "chat.n",
+                "status": "deviation",
+                "message": "Marked as a deviation without a stated reason.",
+            }
+        ],
         created="2026-05-16T00:00:00Z",
         source="https://x.org/matrix",
     )
