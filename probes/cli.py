@@ -30,10 +30,23 @@ COMMANDS = ("probe", "validate", "diff", "show", "catalog")
 _OPTION = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*")
 """An argument that names an option (shown when unknown); anything else is a value (never shown)."""
 
+_LITERAL = re.compile(r"``(.+?)``|:[a-z]+:`~?([^`]+)`", re.DOTALL)
+"""reStructuredText markup in docstrings: ``literal`` and :role:`target`, shown in help as plain text."""
+
+
+def plain_help(text: str) -> str:
+    """Help text without the reStructuredText markup of the docstrings it comes from.
+
+    The subcommands' descriptions are their module docstrings, written for Sphinx-style readers;
+    a terminal shows the markup verbatim, so ``aioc show`` would read as two pairs of backticks.
+    """
+    return _LITERAL.sub(lambda m: m.group(1) or m.group(2), text)
+
 
 class Parser(argparse.ArgumentParser):
     """argparse without prefix matching, for the command and (as their class) every subcommand,
-    and without echoing the values of arguments it does not understand."""
+    without echoing the values of arguments it does not understand, and with help texts shown
+    without the docstrings' markup."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["allow_abbrev"] = False
@@ -48,6 +61,10 @@ class Parser(argparse.ArgumentParser):
                 names.append(f"{values} value{'s' if values != 1 else ''} (not shown)")
             self.error(f"unrecognized arguments: {', '.join(names)}")
         return parsed
+
+    def format_help(self) -> str:
+        """The help, with docstring markup removed (see :func:`plain_help`)."""
+        return plain_help(super().format_help())
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from probes.catalog import Catalog
 from probes.redact import printable
-from probes.report import Evidence, Report, Result
+from probes.report import Evidence, Origin, Report, Result
 from probes.status import Status
 from probes.text import plain
 
@@ -80,14 +80,23 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _md_heading(report: Report) -> str:
+    """The heading says what the report is: a probe run (what CI step summaries show), or a person's
+    copy of a published source, which no ``aioc probe`` produced and which names its run id."""
+    version = f" {_md_cell(report.implementation_version)}" if report.implementation_version else ""
+    if report.origin is Origin.MANUAL:
+        run = _md_cell(report.run_id)
+        return f"### {_md_cell(report.implementation)}{version} — hand-entered report {run}"
+    return f"### aioc probe: {_md_cell(report.implementation)}{version}"
+
+
 def to_markdown(report: Report, catalog: Catalog, fail_on: FailOn = FailOn.FAIL) -> str:
     """The site's table for this one column, with the reasons, as GitHub-flavoured Markdown."""
     tally = counts(report)
     summary = " · ".join(f"{Status(k).symbol} {v} {Status(k).label}" for k, v in tally.items() if v)
     verdict = "❌ below the bar" if exit_code(report, fail_on) else "✅ within the bar"
     lines = [
-        f"### aioc probe: {_md_cell(report.implementation)}"
-        + (f" {_md_cell(report.implementation_version)}" if report.implementation_version else ""),
+        _md_heading(report),
         "",
         f"{summary}  ",
         f"`--fail-on {fail_on.value}`: {verdict} · run `{report.run_id}` · {report.created.date()}",

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from probes.cli import Parser  # noqa: E402
 from probes.cli import main as aioc  # noqa: E402
 
 IDENTITY = ("aioc canary", "aioc-canary@users.noreply.github.com")
@@ -43,7 +44,8 @@ IDENTITY = ("aioc canary", "aioc-canary@users.noreply.github.com")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # aioc's parser: options by their full name only (--api-key is not --api-key-env), values unshown
+    parser = Parser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--implementation", required=True, help="implementation id in data/implementations.json"
     )

@@ -156,3 +156,19 @@ def test_canary_dry_run_against_llama_server(clone: tuple[Path, Path], tmp_path:
     text = body.read_text()
     assert "2 cells change" in text and text.count("❌ not implemented or failing") == 2
     assert server.api_key not in (work / placed).read_text() + text
+
+
+def test_options_are_matched_by_their_full_name_only(capsys) -> None:
+    """`--api-key VALUE` must not be taken for `--api-key-env` (prefix matching), nor its value shown."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("canary_script", SCRIPT)
+    assert spec and spec.loader
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    with pytest.raises(SystemExit) as refused:
+        script.parse_args(["--implementation", "openai", "--api-key", KEY])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --api-key" in err and KEY not in err
+    assert script.parse_args(["--implementation", "openai", "--api-key-env", "V"]).api_key_env == "V"

@@ -12,7 +12,7 @@ import pytest
 
 from probes.dataset import load_dataset
 from probes.formats import FailOn, exit_code, to_junit, to_markdown
-from probes.report import Report
+from probes.report import Origin, Report
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = load_dataset(ROOT / "data").catalog
@@ -137,3 +137,14 @@ def test_catalog_filters_by_section_and_prints_json() -> None:
     assert [r["id"] for r in rows] == expected
     unknown = run_aioc("catalog", "--section", "nope")
     assert unknown.returncode == 2 and "unknown section" in unknown.stderr
+
+
+def test_markdown_of_a_hand_entered_report_is_titled_as_one() -> None:
+    manual = REPORT.model_copy(
+        update={"origin": Origin.MANUAL, "source": "https://example.com/matrix", "run_id": "llama-cpp-seed"}
+    )
+    heading = to_markdown(manual, CATALOG).splitlines()[0]
+    assert heading == "### llama-cpp b9999 — hand-entered report llama-cpp-seed"
+    assert "aioc probe" not in to_markdown(manual, CATALOG)
+    # a probed run keeps the title CI step summaries show
+    assert to_markdown(REPORT, CATALOG).splitlines()[0] == "### aioc probe: llama-cpp b9999"

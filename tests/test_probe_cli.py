@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import http.server
 import json
+import re
 import socket
 import ssl
 import subprocess
@@ -246,6 +247,54 @@ def test_unreachable_host_is_one_line_and_an_untested_report(tmp_path: Path) -> 
         assert result.status is Status.UNTESTED, (result.row, result.status)
         assert result.message.startswith("not probed: the server could not be reached")
         assert result.evidence[0].error and result.evidence[0].response is None
+
+
+def probe_interleaved(
+    base_url: str, output: Path, *extra: str, key: str | None = None
+) -> tuple[int, list[str]]:
+    """Run `aioc probe` in-process with stdout and stderr in one stream, in the order a terminal
+    shows them (2>&1); the exit code and the lines."""
+    import io
+
+    both = io.StringIO()
+    args = ["probe", "--base-url", base_url, "--implementation", "openai", "--output", str(output)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("OPENAI_API_KEY", raising=False)
+        if key:
+            patch.setenv("AIOC_CLI_KEY", key)
+            args += ["--api-key-env", "AIOC_CLI_KEY"]
+        patch.setattr(sys, "stdout", both)
+        patch.setattr(sys, "stderr", both)
+        code = main([*args, "--timeout", "10", *extra])
+    return code, both.getvalue().splitlines()
+
+
+def row_lines(lines: list[str], output: Path) -> list[int]:
+    """The indices of the lines that list one of the report's rows (progress or table)."""
+    row_ids = {r.row for r in Report.model_validate_json(output.read_text()).results}
+    return [i for i, line in enumerate(lines) if row_ids & set(re.split(r"[\s│|]+", line))]
+
+
+def test_an_unreachable_server_is_said_first_and_its_rows_are_not_listed(tmp_path: Path) -> None:
+    """One error line, not ~100 identical "not tested" rows before it: the report has the rows."""
+    output = tmp_path / "report.json"
+    code, lines = probe_interleaved(f"http://127.0.0.1:{free_port()}/v1", output, "--model", "m")
+    assert code == 2
+    assert lines[0].startswith("aioc probe: the server could not be reached: could not connect"), lines
+    assert row_lines(lines, output) == [], "no row is listed when none could be reached"
+    assert len(lines) == 2 and str(output) in lines[1] and "rows not tested" in lines[1]
+
+
+def test_a_run_problem_comes_before_the_table(tmp_path: Path) -> None:
+    output = tmp_path / "report.json"
+    with RefServer(api_key=KEY) as server:
+        only = "models.list,chat.completions,embeddings"
+        code, lines = probe_interleaved(server.base_url, output, "--only", only, key="sk-wrong-key-000")
+    assert code == 2
+    [problem] = [i for i, line in enumerate(lines) if line.startswith("aioc probe:")]
+    assert "refused the API key" in lines[problem]
+    table = [i for i in row_lines(lines, output) if "│" in lines[i]]
+    assert table and problem < min(table), lines  # the server answered: its rows are still shown
 
 
 def test_plain_http_answering_a_tls_handshake_is_a_tls_error(tmp_path: Path) -> None:

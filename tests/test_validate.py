@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 BAD = ROOT / "tests" / "bad_reports"
 
-REFERENCE_FILES = len(list((DATA / "catalog").glob("*.json"))) + 1
 DEEP_PATH = 'results[0].evidence[0].response.headers["x-trace"]' + ".inner" * (MAX_DEPTH - 7)
 
 EXPECTED: dict[str, list[tuple[str, str]]] = {
@@ -133,7 +132,7 @@ def test_cli_rejects_the_whole_corpus_without_a_traceback() -> None:
             ), (name, path)
     # The problem lines carry a line number wherever the text could be parsed that far.
     assert any(line.startswith("tests/bad_reports/future_date.json:7: created:") for line in lines)
-    files = len(EXPECTED) + 1 + REFERENCE_FILES  # duplicate_run/a.json is valid on its own
+    files = len(EXPECTED) + 1  # duplicate_run/a.json is valid on its own; data/'s files are not named
     assert run.stderr == f"{len(lines)} problems in {len(EXPECTED)} of {files} files\n"
 
 
@@ -177,7 +176,7 @@ def test_valid_report_outside_data_passes(tmp_path: Path, capsys) -> None:
     assert main(["validate", "--data", str(DATA), str(target)]) == 0
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == f"{1 + REFERENCE_FILES} files checked, all valid\n"
+    assert err == "1 file checked, all valid\n"
 
 
 def test_repository_data_is_valid() -> None:
@@ -242,6 +241,40 @@ def test_broken_catalog_and_implementations_are_reported(data_copy: Path, tmp_pa
         (f"data/catalog/{catalog.name}", "rows[0].kind"),
     }
     assert all(p.line for p in problems)
+
+
+def test_the_count_is_of_the_files_named(tmp_path: Path, capsys) -> None:
+    good = write_json(tmp_path / "good.json", valid_report("good-run"))
+    bad = valid_report("bad-run")
+    bad["results"][0]["row"] = "models.lst"
+    bad = write_json(tmp_path / "bad.json", bad)
+    assert main(["validate", "--data", str(DATA), str(good), str(bad)]) == 1
+    assert capsys.readouterr().err == "1 problem in 1 of 2 files\n"
+    assert main(["validate", "--data", str(DATA), str(good)]) == 0
+    assert capsys.readouterr().err == "1 file checked, all valid\n"
+
+
+def test_with_no_file_named_the_count_is_all_of_data(data_copy: Path, capsys) -> None:
+    bad = valid_report("bad-run")
+    bad["results"][0]["row"] = "models.lst"
+    write_json(data_copy / "reports/llama-cpp/bad-run.json", bad)
+    everything = len(list(data_copy.rglob("*.json")))  # the reports, the catalog and the implementations
+    assert main(["validate", "--data", str(data_copy)]) == 1
+    assert capsys.readouterr().err == f"1 problem in 1 of {everything} files\n"
+
+
+def test_problems_of_data_itself_are_named_apart_from_the_files_named(
+    data_copy: Path, tmp_path: Path, capsys
+) -> None:
+    implementations = json.loads((data_copy / "implementations.json").read_text(encoding="utf-8"))
+    implementations["implementations"][0]["homepage"] = "javascript:alert(1)"
+    write_json(data_copy / "implementations.json", implementations)
+    report = write_json(tmp_path / "r.json", valid_report())
+    assert main(["validate", "--data", str(data_copy), str(report)]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "1 problem: 0 in 0 of the 1 file named, 1 in data/implementations.json, which it is checked against\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,8 @@
-"""``aioc catalog``: the catalog's rows as a table or JSON, filtered by matrix, section or family."""
+"""``aioc catalog``: the catalog's rows as a table or JSON, filtered by matrix, section or family.
+
+On a terminal the table is drawn; piped, each row is one tab-separated line (a header line, then
+id, title, family, kind, sections), so that ids reach grep, cut and ``--only`` whole.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,28 @@ import json
 import sys
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from probes.catalog import Family
 from probes.commands.common import add_data_option, load_data
 from probes.errors import UsageError
 from probes.text import plain
 
+COLUMNS = ("id", "title", "family", "kind", "sections")
+
+TABLE_ROOM = 70
+"""Columns a terminal needs beyond the longest id to draw the table (borders and the other columns)."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("catalog", help="list the catalog's rows", description=__doc__)
+    parser = subparsers.add_parser(
+        "catalog",
+        help="list the catalog's rows",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--matrix", help="only rows of this matrix (e.g. core, features)")
     parser.add_argument("--section", help="only rows of this section id (e.g. core-surface)")
     parser.add_argument(
@@ -57,11 +73,35 @@ def run(args: argparse.Namespace) -> int:
         json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
-    table = Table(title=f"aioc catalog: {len(rows)} rows")
-    for column in ("id", "title", "family", "kind", "sections"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        title = plain(row.title) + (f" (retired {row.retired.date})" if row.retired else "")
-        table.add_row(row.id, title, row.family.value, row.kind.value, ", ".join(placements.get(row.id, [])))
-    Console(highlight=False).print(table)
+    lines = [
+        (
+            row.id,
+            plain(row.title) + (f" (retired {row.retired.date})" if row.retired else ""),
+            row.family.value,
+            row.kind.value,
+            ", ".join(placements.get(row.id, [])),
+        )
+        for row in rows
+    ]
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        # ids are copied into --only and fed to grep: a drawn table would wrap them mid-word
+        for line in [COLUMNS, *lines]:
+            sys.stdout.write("\t".join(" ".join(cell.split()) for cell in line) + "\n")
+        return 0
+    widest = max((len(line[0]) for line in lines), default=0)
+    if console.width >= widest + TABLE_ROOM:
+        table = Table(title=f"aioc catalog: {len(rows)} rows")
+        table.add_column(COLUMNS[0], no_wrap=True)  # never split: the other columns wrap instead
+        for column in COLUMNS[1:]:
+            table.add_column(column, overflow="fold")
+        for line in lines:
+            table.add_row(*line)
+        console.print(table)
+        return 0
+    # too narrow for a table with whole ids: each id on a line of its own, its details below it
+    console.print(Text(f"aioc catalog: {len(rows)} rows", style="italic"))
+    for row_id, *details in lines:
+        console.print(Text(row_id, style="bold"), soft_wrap=True)
+        console.print(Padding(Text(" · ".join(d for d in details if d)), (0, 0, 0, 4)))
     return 0

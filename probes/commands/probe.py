@@ -249,17 +249,27 @@ def _hooks():  # -> tuple[type, type]
         embedding = target.embedding_model or "none"
         console.print(shown(redact, f"models: chat {chat}, embedding {embedding} ({listed})"))
 
+    def unreached(discovery: Discovery) -> bool:
+        """True when /v1/models could not even be reached: then no probe runs, and every row is
+        "not tested" with the same reason, which the run's one problem line already says."""
+        return discovery.exchange is not None and discovery.exchange.unreached
+
     class LineProgress(ProgressHook):
         """One line per graded row on stderr: what CI logs and pipes get."""
 
         def __init__(self, console: Console, redact: Callable[[str], str]) -> None:
             self.console = console
             self.redact = redact
+            self.unreached = False
 
         def discovered(self, target: Target, discovery: Discovery) -> None:
-            models_line(self.console, self.redact, target, discovery)
+            self.unreached = unreached(discovery)
+            if not self.unreached:
+                models_line(self.console, self.redact, target, discovery)
 
         def finished(self, result: Result) -> None:
+            if self.unreached:
+                return  # ~100 identical "not tested" lines would bury the error
             line = f"{result.status.symbol} {result.row}  {plain(result.message)}"
             self.console.print(shown(self.redact, line))
 
@@ -271,9 +281,12 @@ def _hooks():  # -> tuple[type, type]
             self.redact = redact
             self.running: list[str] = []
             self.task = progress.add_task("probing", total=total, running="")
+            self.unreached = False
 
         def discovered(self, target: Target, discovery: Discovery) -> None:
-            models_line(self.progress.console, self.redact, target, discovery)
+            self.unreached = unreached(discovery)
+            if not self.unreached:
+                models_line(self.progress.console, self.redact, target, discovery)
 
         def started(self, row_id: str) -> None:
             self.running.append(row_id)
@@ -386,7 +399,8 @@ def run(args: argparse.Namespace) -> int:
                 hook = LiveProgress(progress, len(rows), redact)
                 outcome = asyncio.run(probe_run(config, rows, hook=hook))
         else:
-            outcome = asyncio.run(probe_run(config, rows, hook=LineProgress(err, redact)))
+            hook = LineProgress(err, redact)
+            outcome = asyncio.run(probe_run(config, rows, hook=hook))
     except (DataError, OSError, RuntimeError, ValueError) as exc:
         print(f"aioc probe: the run failed: {one_line(redact(str(exc)), 200)}", file=sys.stderr)
         return 2
@@ -396,9 +410,15 @@ def run(args: argparse.Namespace) -> int:
         args.output.write_text(redact(report_json(report)), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    # The run's problem comes first, before any table: it is what needs fixing. When the server was
+    # not reached at all, the rows are not listed (each would say the same); the report has them.
+    if outcome.problem:
+        print(f"aioc probe: {one_line(redact(outcome.problem), 400)}", file=sys.stderr)
     out = Console(highlight=False)
+    table = not hook.unreached
     if args.format == "table":
-        out.print(summary_table(report, redact))
+        if table:
+            out.print(summary_table(report, redact))
     else:
         text = redact(render(report, reference.catalog, args.format, args.fail_on))
         if args.format_output is None:
@@ -409,9 +429,8 @@ def run(args: argparse.Namespace) -> int:
                 args.format_output.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise UsageError(f"cannot write {args.format_output}: {exc.strerror}") from None
-            out.print(summary_table(report, redact))
-    err.print(shown(redact, f"wrote {args.output} (run {report.run_id})"))
-    if outcome.problem:
-        print(f"aioc probe: {one_line(redact(outcome.problem), 400)}", file=sys.stderr)
-        return 2
-    return exit_code(report, args.fail_on)
+            if table:
+                out.print(summary_table(report, redact))
+    every = "" if table else f", its {len(report.results)} rows not tested"
+    err.print(shown(redact, f"wrote {args.output} (run {report.run_id}{every})"))
+    return 2 if outcome.problem else exit_code(report, args.fail_on)

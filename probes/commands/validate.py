@@ -86,13 +86,16 @@ def report_files(paths: Iterable[Path], root: Path) -> list[tuple[Path, str]]:
 
 
 def validate(paths: list[Path], root: Path) -> tuple[list[Problem], int]:
-    """Every problem in the reference files and the given reports, and how many files were read."""
+    """Every problem in the reference files and the given reports, and how many files were checked:
+    the report files the paths name, or, with no path, every file of ``data/`` (the catalog and the
+    implementations too). The reference files are read either way, but a user who names one file
+    asked about that one: counting the catalog too would say "1 of 4 files" of a single report."""
     problems: list[Problem] = []
     reference = load_reference(root, problems)
     files = report_files(paths or [root], root)
     others = known_run_ids(root, skip=[path for path, _ in files]) if (root / REPORTS_DIR).is_dir() else {}
     load_reports(root, reference.rows, reference.implementations, problems, files=files, other_run_ids=others)
-    count = len(files) + sum(1 for p in reference_files(root) if p.exists())
+    count = len(files) if paths else len(files) + sum(1 for p in reference_files(root) if p.exists())
     return sorted(problems, key=lambda p: (p.file, p.line or 0, p.path, p.message)), count
 
 
@@ -118,10 +121,21 @@ def run(args: argparse.Namespace) -> int:
     problems, count = validate(list(args.paths), root)
     for problem in problems:
         print(_github(problem) if args.format == "github" else str(problem))
-    files = len({p.file for p in problems})
-    if problems:
-        noun = "problem" if len(problems) == 1 else "problems"
-        print(f"{len(problems)} {noun} in {files} of {count} files", file=sys.stderr)
-        return 1
-    print(f"{count} files checked, all valid", file=sys.stderr)
-    return 0
+    files = "file" if count == 1 else "files"
+    if not problems:
+        print(f"{count} {files} checked, all valid", file=sys.stderr)
+        return 0
+    noun = "problem" if len(problems) == 1 else "problems"
+    named = {shown for _, shown in report_files(args.paths, root)} if args.paths else None
+    inside = [p for p in problems if named is None or p.file in named]
+    bad = len({p.file for p in inside})
+    if outside := sorted({p.file for p in problems} - {p.file for p in inside}):  # data/'s own files
+        which = "it is" if count == 1 else "they are"
+        summary = (
+            f"{len(problems)} {noun}: {len(inside)} in {bad} of the {count} {files} named, "
+            f"{len(problems) - len(inside)} in {', '.join(outside)}, which {which} checked against"
+        )
+    else:
+        summary = f"{len(problems)} {noun} in {bad} of {count} {files}"
+    print(summary, file=sys.stderr)
+    return 1
