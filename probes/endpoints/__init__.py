@@ -18,7 +18,11 @@ from probes.endpoints import (  # noqa: F401  (imported for their @probe registr
     moderations,
     realtime,
     responses,
+    responses_compact,
+    responses_conversations,
     responses_features,
+    responses_file_search,
+    responses_prompts,
     server,
 )
 from probes.endpoints.registry import REGISTRY, ProbeSpec
