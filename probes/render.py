@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import itertools
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from probes.exports import BADGES_DIR
 from probes.history import Change, timelines_of
 from probes.merge import Cell, merge
 from probes.status import LEGEND
-from probes.tables import build_implementation, build_matrix
+from probes.tables import PASSING_DEFINITION, build_implementation, build_matrix, build_overview
 from probes.text import plain, render_inline
 
 TEMPLATE = "partials/aioc/matrix.html"
@@ -46,6 +47,25 @@ STAGES = {
 """What each stage of set-aside HTML holds, and what its placeholders look like, for errors."""
 
 IMPLEMENTATIONS_DIR = "implementations"
+
+TAG = re.compile(r"(<[^>]*>)")
+BREAK_AFTER = re.compile(r"(?<=[^./_\s])([./_])(?=[^./_\s])")
+"""A name may break after ``.``, ``/`` or ``_`` between two other characters: never at its very start
+or end (a line of a lone ``/``), nor inside ``..``."""
+
+
+def breakable(rendered: str) -> Markup:
+    """Allow line breaks inside names in rendered prose only after ``.``, ``_`` and ``/``.
+
+    Row headers are names (``stream_options.include_usage``, ``/v1/chat/completions``); a narrow column
+    otherwise breaks them anywhere, mid-word. With a ``<wbr>`` at each boundary the CSS can forbid
+    every other break inside a word (``word-break: keep-all``). Only text between tags changes: it is
+    already escaped, none of the three characters occurs in an entity, and attributes are left alone.
+    """
+    parts = TAG.split(str(rendered))
+    return Markup(
+        "".join(part if i % 2 else BREAK_AFTER.sub(r"\1<wbr>", part) for i, part in enumerate(parts))
+    )
 
 
 class MarkerError(Exception):
@@ -95,6 +115,8 @@ class Renderer:
         env.filters["plain"] = plain
         env.filters["html_block"] = renderer.stash
         env.filters["unindexed"] = renderer.stash_unindexed
+        env.filters["breakable"] = breakable
+        env.globals["aioc_passing"] = PASSING_DEFINITION
         return renderer
 
     def stash(self, html: str) -> Markup:
@@ -173,6 +195,23 @@ class Renderer:
         )
         return str(self.macros.implementation(view, LEGEND, link))
 
+    def overview(self, link: Callable[[str], str]) -> str:
+        """Every implementation's share bars, one column per matrix."""
+        return str(self.macros.overview(build_overview(self.dataset, self.cells), link))
+
+    def badges(self) -> str:
+        """Every implementation's badge as a Markdown table of images and links, relative to the page's
+        source, so that MkDocs checks and rewrites both (a missing badge stops a strict build)."""
+        here = posixpath.dirname(self.page)
+        lines = ["| Implementation | Badge |", "|---|---|"]
+        for impl in self.dataset.implementations.values():
+            name = html.escape(impl.name)
+            target = posixpath.relpath(implementation_page(impl.id), here or ".")
+            svg = posixpath.relpath(f"{BADGES_DIR}/{impl.id}.svg", here or ".")
+            image = f"![Share of ✅ cells for {name}]({svg}){{ .aioc-badge }}"
+            lines.append(f"| [{name}]({target}) | {image} |")
+        return "\n".join(lines) + "\n"
+
     def replace_markers(self, markdown: str, link: Callable[[str], str], page: str = "") -> str:
         """Replace every marker in ``page``; unknown kinds or ids raise MarkerError."""
         self.page = page
@@ -183,7 +222,12 @@ class Renderer:
                 return self.matrix(ident, link)
             if kind == "implementation":
                 return self.implementation(ident, link)
-            raise MarkerError(f"unknown marker kind {kind!r} (use aioc:matrix or aioc:implementation)")
+            if kind in ("overview", "badges") and ident == "all":
+                return self.overview(link) if kind == "overview" else self.badges()
+            raise MarkerError(
+                f"unknown marker {kind} {ident!r} (use aioc:matrix ID, aioc:implementation ID,"
+                " aioc:overview all or aioc:badges all)"
+            )
 
         return MARKER.sub(one, markdown)
 
@@ -199,4 +243,10 @@ def implementation_markdown(dataset: Dataset, impl_id: str) -> str:
     name = html.escape(impl.name)
     # A Markdown image, relative to this page's source, so that MkDocs checks and rewrites the link.
     badge = f"![Share of ✅ cells for {name}](../{BADGES_DIR}/{impl.id}.svg){{ .aioc-badge }}"
-    return f"# {name}\n\n{badge}\n\n<!-- aioc:implementation {impl.id} -->\n"
+    note = (
+        "The badge is the share of ✅ among this implementation's cells graded ✅, ⚠️ or ❌."
+        f" {PASSING_DEFINITION}"
+    )
+    return (
+        f"# {name}\n\n{badge}\n\n{note}\n{{: .aioc-definition }}\n\n<!-- aioc:implementation {impl.id} -->\n"
+    )

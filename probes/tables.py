@@ -70,6 +70,56 @@ class Footnote:
     text: str
 
 
+PASSING_DEFINITION = (
+    "Passing means ✅ only: ⚠️ (works, but differs from OpenAI) is counted apart, never as passing."
+)
+"""The one meaning of "passing" on the site, stated beside every figure that uses it.
+
+✅ only, because the badges (the figure most often copied elsewhere) already count ✅ only: a ⚠️ cell
+works but differs from OpenAI in a way a client can trip over, so it is not full compatibility."""
+
+
+@dataclass(frozen=True)
+class Shares:
+    """How many cells of one column of one matrix hold each grade: the data of one share bar."""
+
+    implementation: Implementation
+    matrix: Matrix
+    counts: dict[Status, int]
+
+    @property
+    def total(self) -> int:
+        """Every cell of the column, whatever its grade: the bar's full length."""
+        return sum(self.counts.values())
+
+    @property
+    def segments(self) -> list[tuple[Status, int, float, float]]:
+        """(status, count, start, width) for each grade present, start and width in percent of the bar."""
+        out, start = [], 0.0
+        for status in Status:
+            count = self.counts.get(status, 0)
+            if count and self.total:
+                width = 100 * count / self.total
+                out.append((status, count, round(start, 3), round(width, 3)))
+                start += width
+        return out
+
+    @property
+    def text(self) -> str:
+        """The bar in words, its text equivalent: every grade with its count."""
+        parts = [f"{self.counts.get(s, 0)} {s.symbol} {s.label}" for s in Status]
+        return f"{self.implementation.name}, {self.matrix.title}: {', '.join(parts)} (of {self.total} rows)"
+
+
+def shares_of(matrix: Matrix, impl: Implementation, cells: dict[tuple[str, str], Cell]) -> Shares:
+    """Count one column's grades; a cell no report covers is ? (not tested), as the table shows it."""
+    counts = {status: 0 for status in Status}
+    for row_id in matrix.row_ids:
+        cell = cells.get((impl.id, row_id))
+        counts[cell.current.result.status if cell else Status.UNTESTED] += 1
+    return Shares(implementation=impl, matrix=matrix, counts=counts)
+
+
 @dataclass(frozen=True)
 class SummaryLine:
     """Counts for one column, computed from graded cells only, so that it can show failures."""
@@ -77,8 +127,10 @@ class SummaryLine:
     implementation: Implementation
     tested: int
     passing: int
+    deviating: int
     failing: int
     rows: int
+    shares: Shares | None = None
 
     @property
     def coverage(self) -> int:
@@ -205,13 +257,16 @@ def build_matrix(
     )
     if matrix.summary:
         view = MatrixView(
-            **{**view.__dict__, "summary": summarize(view), "details": details(matrix, columns, cells)}
+            **{**view.__dict__, "summary": summarize(view, cells), "details": details(matrix, columns, cells)}
         )
     return view
 
 
-def summarize(view: MatrixView) -> list[SummaryLine]:
-    """Tested / passing / failing counts per column. Passing counts ✅ and ⚠️; failing counts ❌."""
+def summarize(view: MatrixView, cells: dict[tuple[str, str], Cell] | None = None) -> list[SummaryLine]:
+    """Tested / passing / deviating / failing counts per column (see :data:`PASSING_DEFINITION`).
+
+    Passing counts ✅ only, deviating ⚠️, failing ❌, as everywhere on the site. With ``cells``, each line
+    also carries its column's share bar."""
     rows = [r for s in view.sections for r in s.rows]
     lines = []
     for index, impl in enumerate(view.columns):
@@ -220,9 +275,11 @@ def summarize(view: MatrixView) -> list[SummaryLine]:
             SummaryLine(
                 implementation=impl,
                 tested=sum(s.tested for s in statuses),
-                passing=sum(s in (Status.PASS, Status.DEVIATION) for s in statuses),
+                passing=sum(s is Status.PASS for s in statuses),
+                deviating=sum(s is Status.DEVIATION for s in statuses),
                 failing=sum(s is Status.FAIL for s in statuses),
                 rows=len(rows),
+                shares=shares_of(view.matrix, impl, cells) if cells is not None else None,
             )
         )
     return lines
@@ -287,6 +344,8 @@ class ImplementationView:
     reports: list[LoadedReport]
     groups: list[DetailGroup]
     history: History = field(default_factory=lambda: History(changes=[], first=[]))
+    shares: list[Shares] = field(default_factory=list)
+    """Its share bar in every matrix it is a column of, in catalog order."""
 
     @property
     def shown_changes(self) -> list[Change]:
@@ -346,4 +405,44 @@ def build_implementation(
         reports=reports,
         groups=groups,
         history=implementation_history(timelines_by_row, shown_rows),
+        shares=implementation_shares(impl, dataset, cells),
     )
+
+
+def implementation_shares(
+    impl: Implementation, dataset: Dataset, cells: dict[tuple[str, str], Cell]
+) -> list[Shares]:
+    """One implementation's share bars: one per matrix that shows it as a column."""
+    return [
+        shares_of(matrix, impl, cells)
+        for matrix in dataset.catalog.matrices.values()
+        if any(c.id == impl.id for c in columns_for(matrix, dataset, cells))
+    ]
+
+
+@dataclass(frozen=True)
+class OverviewLine:
+    implementation: Implementation
+    shares: list[Shares | None]
+    """One per matrix of the overview, None where the matrix has no column for it."""
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Every implementation's share bars side by side, one column per matrix."""
+
+    matrices: list[Matrix]
+    lines: list[OverviewLine]
+
+
+def build_overview(dataset: Dataset, cells: dict[tuple[str, str], Cell]) -> Overview:
+    """The share bars of every implementation in every matrix that shows it, in catalog order."""
+    matrices = list(dataset.catalog.matrices.values())
+    columns = {m.id: {c.id for c in columns_for(m, dataset, cells)} for m in matrices}
+    lines = [
+        OverviewLine(
+            impl, [shares_of(m, impl, cells) if impl.id in columns[m.id] else None for m in matrices]
+        )
+        for impl in dataset.implementations.values()
+    ]
+    return Overview(matrices=matrices, lines=[line for line in lines if any(line.shares)])

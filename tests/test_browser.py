@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA, ROOT, build_site, probed_report, write_json
+from conftest import DATA, ROOT, build_site, only_seeds, probed_report, write_json
 from playwright.sync_api import sync_playwright
 
 from probes.report import SCHEMA_REF
@@ -83,9 +83,8 @@ def plant_reports(data_dir: Path) -> Path:
 
     Other llama.cpp runs in data/ are left out of the copy, so that the planted run decides its cells.
     """
-    for other in (data_dir / "reports/llama-cpp").glob("*.json"):
-        if not other.name.endswith("-seed.json"):
-            other.unlink()
+    only_seeds(data_dir, "llama-cpp")
+    only_seeds(data_dir, "ollama")  # the sourced re-entry is newer than the planted note
     write_json(
         data_dir / "reports/ollama/ollama-planted-note.json",
         {
@@ -498,7 +497,7 @@ def test_data_change_under_mkdocs_serve_reaches_the_browser(browser, tmp_path: P
                 time.sleep(0.2)
         page = context.new_page()
         page.goto(url)
-        selector = 'tr[id="row-core-embeddings"] td[data-aioc-col="tabbyapi"]'
+        selector = 'tr[id="row-core-audio.speech"] td[data-aioc-col="tabbyapi"]'
         assert "aioc-fail" in page.get_attribute(selector, "class")
         page.wait_for_timeout(300)  # the live-reload poll is open
         change = {
@@ -508,7 +507,7 @@ def test_data_change_under_mkdocs_serve_reaches_the_browser(browser, tmp_path: P
             "origin": "manual",
             "created": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(timespec="seconds"),
             "source": "https://example.org/changelog",
-            "results": [{"row": "embeddings", "status": "pass"}],
+            "results": [{"row": "audio.speech", "status": "pass"}],
         }
         started = time.monotonic()
         write_json(tmp_path / "data/reports/tabbyapi/tabbyapi-serve-change.json", change)
@@ -529,3 +528,151 @@ def test_data_change_under_mkdocs_serve_reaches_the_browser(browser, tmp_path: P
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+SCREENSHOTS = ARTIFACTS / "screenshots"
+LAYOUT_PAGES = {
+    "home": "",
+    "features": "features/",
+    "responses": "responses/",
+    "overview": "overview/",
+    "exports": "exports/",
+    "ollama": "implementations/ollama/",
+    "llama-cpp": "implementations/llama-cpp/",
+}
+WIDTHS = (390, 1400)
+
+OVERFLOWS = """() => {
+  // Tables wider than their column whose box does not scroll sideways, and scroll boxes that stick out.
+  const column = document.querySelector('article.md-content__inner').getBoundingClientRect();
+  const out = [];
+  for (const table of document.querySelectorAll('article table')) {
+    let box = null;
+    for (let e = table.parentElement; e && e.tagName !== 'ARTICLE'; e = e.parentElement) {
+      const x = getComputedStyle(e).overflowX;
+      if (x === 'auto' || x === 'scroll') { box = e; break; }
+    }
+    const rect = table.getBoundingClientRect();
+    const name = table.getAttribute('data-aioc-table') || 'markdown';
+    if (!box && (rect.right > column.right + 1 || rect.left < column.left - 1)) {
+      out.push(name + ': ' + Math.round(rect.width) + ' px wide in a column of ' + Math.round(column.width));
+    }
+    const sticksOut = box && box.getBoundingClientRect().right > column.right + 1;
+    if (box && box.scrollWidth > box.clientWidth + 1 && sticksOut) {
+      out.push(name + ': its scroll box sticks out of the column');
+    }
+  }
+  return out;
+}"""
+
+MID_WORD = """() => {
+  // Every place where a row head's text wraps onto a new line, unless after '.', '_', '/', '-' or a space.
+  const out = [];
+  const heads = document.querySelectorAll(
+    'th.aioc-rowhead[scope=row], table[data-aioc-table=changes] td:nth-child(2)');
+  for (const head of heads) {
+    let previous = null;  // [top of the last character's line box, the character]
+    const walker = document.createTreeWalker(head, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i); range.setEnd(node, i + 1);
+        const rects = range.getClientRects();
+        if (!rects.length) { continue; }
+        const top = rects[0].top, ch = node.data[i];
+        if (previous && top > previous[0] + 2 && !/[\\s./_-]/.test(previous[1]) && !/\\s/.test(ch)) {
+          out.push(head.textContent.trim() + ' breaks between ' + JSON.stringify(previous[1] + ch));
+        }
+        previous = [top, ch];
+      }
+    }
+  }
+  return out;
+}"""
+
+
+def full_screenshot(page: Any, name: str) -> None:
+    """A picture of the page from its top, at most 6,000 px of it (evidence pages are far longer)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = min(page.evaluate("document.documentElement.scrollHeight"), 6000)
+    page.screenshot(
+        path=str(SCREENSHOTS / f"{name}.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": size["width"], "height": height},
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", list(LAYOUT_PAGES))
+def test_nothing_is_cut_off_and_row_heads_break_between_words(open_page, name: str, width: int) -> None:
+    page = open_page(LAYOUT_PAGES[name], viewport={"width": width, "height": 900})
+    page.wait_for_load_state("load")
+    full_screenshot(page, f"{name}-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page never scrolls sideways"
+    assert page.evaluate(OVERFLOWS) == []
+    assert page.evaluate(MID_WORD) == []
+    if name in ("ollama", "llama-cpp"):
+        # The source prose keeps a readable width: a word a line is not readable.
+        widths = page.eval_on_selector_all(
+            'table[data-aioc-table="reports"] tbody td:last-child',
+            "tds => tds.map(td => td.getBoundingClientRect().width)",
+        )
+        assert widths and min(widths) >= 250
+    if name == "responses":
+        # Every source link in the provider details is whole and inside its cell.
+        cut = page.eval_on_selector_all(
+            'table[data-aioc-table="details"] td:last-child a',
+            """links => links.filter(a => {
+                const td = a.closest('td'), r = a.getBoundingClientRect(), c = td.getBoundingClientRect();
+                return td.scrollWidth > td.clientWidth + 1 || r.right > c.right + 1 || r.width < 20;
+            }).map(a => a.textContent)""",
+        )
+        assert cut == []
+
+
+@pytest.mark.parametrize("name", ["home", "features", "responses", "ollama"])
+def test_without_javascript_tables_scroll_in_their_own_box(open_page, name: str) -> None:
+    """Material wraps tables in a scrolling box only from its script; aioc's boxes come with the page."""
+    page = open_page(LAYOUT_PAGES[name], viewport={"width": 390, "height": 740}, java_script_enabled=False)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate(OVERFLOWS) == []
+
+
+@pytest.mark.parametrize("name", ["home", "features", "responses"])
+def test_every_matrix_page_shows_the_legend_with_the_probed_dot_in_words(open_page, name: str) -> None:
+    page = open_page(LAYOUT_PAGES[name])
+    legend = page.locator(".aioc-legend-box")
+    assert legend.is_visible()
+    text = legend.inner_text()
+    assert "a dot, not a number" in text and "probed, not graded" in text
+    # The legend comes before the first table, where a reader looks first.
+    first_table = page.locator('table[data-aioc-table="matrix"]').first
+    assert legend.bounding_box()["y"] < first_table.bounding_box()["y"]
+
+
+def test_share_bars_show_without_script(open_page) -> None:
+    page = open_page("overview/", java_script_enabled=False)
+    bars = page.locator("svg.aioc-bar-svg")
+    assert bars.count() >= len(LAYOUT_PAGES)
+    box = bars.first.bounding_box()
+    assert box["width"] > 100 and box["height"] >= 8
+    assert page.locator("svg.aioc-bar-svg rect").first.evaluate("r => r.getBoundingClientRect().width") > 0
+    badges = open_page("exports/").locator("img.aioc-badge")
+    assert badges.count() > 1
+    assert badges.evaluate_all("imgs => imgs.every(i => i.complete && i.naturalWidth > 0)")
+
+
+@pytest.mark.parametrize("name", list(LAYOUT_PAGES))
+def test_no_serious_or_critical_accessibility_violation(open_page, name: str) -> None:
+    """axe-core, as Deque ships it, audits each page: nothing serious or critical."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = open_page(LAYOUT_PAGES[name])
+    results = Axe().run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], "\n".join(bad)

@@ -278,3 +278,177 @@ def test_a_plugin_that_removes_the_placeholders_stops_the_build(
     assert "lost their placeholder before they could go back into the page" in caplog.text
     assert said in caplog.text
     assert "Traceback" not in caplog.text
+
+
+MATRIX_PAGES = ("index.html", "features/index.html", "responses/index.html")
+ALL_PAGES = (
+    *MATRIX_PAGES,
+    "overview/index.html",
+    "exports/index.html",
+    *(f"implementations/{impl}/index.html" for impl in DATA.implementations),
+)
+
+
+def exported(site: Path) -> dict:
+    return json.loads((site / "matrix.json").read_text(encoding="utf-8"))
+
+
+def column_counts(site: Path, matrix_id: str, impl: str) -> dict[str, int]:
+    """How many cells of one column of one matrix hold each status, from the published matrix.json."""
+    document = exported(site)
+    matrix = next(m for m in document["matrices"] if m["id"] == matrix_id)
+    rows = [r for s in matrix["sections"] for r in s["rows"]]
+    status = {(c["implementation"], c["row"]): c["status"] for c in document["cells"]}
+    counts = dict.fromkeys(Status, 0)
+    for row in rows:
+        counts[Status(status[(impl, row)])] += 1
+    return counts
+
+
+@pytest.mark.parametrize("path", MATRIX_PAGES)
+def test_every_matrix_page_has_the_full_legend(site: Path, path: str) -> None:
+    """Every grade, the probed dot and "? •" in words, on each matrix page, not only on the home page."""
+    box = page(site, path).find("div", class_="aioc-legend-box")
+    assert box is not None, f"{path} has no legend"
+    text = box.get_text(" ", strip=True)
+    for status in Status:
+        assert f"{status.symbol} {status.label}" in text
+    probed = box.find(class_="aioc-legend-probed")
+    assert probed.find(class_="aioc-probed-dot").get_text() == "•"
+    assert "a dot, not a number" in probed.get_text() and "aioc probe" in probed.get_text()
+    untested = box.find(class_="aioc-legend-probed-untested")
+    assert untested.find(class_="aioc-legend-sample").get_text() == "?•"
+    assert "probed, not graded" in untested.get_text()
+
+
+def test_passing_means_pass_only_beside_every_figure(site: Path) -> None:
+    """One meaning of "passing" (✅ only), stated in words beside the summary, the badges and the bars."""
+    definition = "Passing means ✅ only"
+    soup = page(site, "responses/index.html")
+    assert definition in soup.find("p", class_="aioc-definition").get_text()
+    table = soup.find("table", attrs={"data-aioc-table": "summary"})
+    head = [th.get_text(" ", strip=True) for th in table.thead.find_all("th")]
+    assert head[1:5] == ["Tested", "Passing ✅", "Deviating ⚠️", "Failing ❌"]
+    for tr in table.tbody.find_all("tr"):
+        counts = column_counts(site, "responses", tr["data-aioc-col"])
+        tested, passing, deviating, failing = (int(td.get_text()) for td in tr.find_all("td")[:4])
+        assert (passing, deviating, failing) == (
+            counts[Status.PASS],
+            counts[Status.DEVIATION],
+            counts[Status.FAIL],
+        )
+        assert tested == passing + deviating + failing
+    for path in ("implementations/llama-cpp/index.html", "overview/index.html"):
+        notes = " ".join(p.get_text() for p in page(site, path).find_all("p", class_="aioc-definition"))
+        assert definition in notes, path
+    assert "means ✅ only" in page(site, "exports/index.html").get_text()
+
+
+@pytest.mark.parametrize("path", [p for p in ALL_PAGES if not p.startswith("exports/")])
+def test_every_table_sits_in_a_box_that_scrolls(site: Path, path: str) -> None:
+    """From the build on, with or without script: each of aioc's tables is alone in a scrolling box that
+    the keyboard can reach and a screen reader names, and Material's script leaves it alone (class)."""
+    soup = page(site, path)
+    tables = soup.find_all("table", attrs={"data-aioc-table": True})
+    assert tables, f"{path} has no aioc table"
+    for table in tables:
+        box = table.parent
+        assert box.name == "div" and "aioc-scroll" in box["class"], (path, table["data-aioc-table"])
+        assert box.find_all("table") == [table]
+        assert box["tabindex"] == "0" and box["role"] == "region" and box["aria-label"]
+        assert "aioc-table" in table["class"]
+
+
+def test_row_headers_break_only_after_dots_underscores_and_slashes(site: Path) -> None:
+    soup = page(site, "features/index.html")
+    head = soup.find("tr", id="row-features-chat.completions").th
+    assert "/v1/<wbr/>chat/<wbr/>completions" in str(head).replace("<wbr>", "<wbr/>")
+    for th in soup.find_all("th", class_="aioc-rowhead", scope="row"):
+        for wbr in th.find_all("wbr"):
+            assert str(wbr.previous_sibling)[-1] in "./_", th
+
+
+def test_nav_lists_the_matrices_first_and_every_implementation(site: Path) -> None:
+    nav = page(site, "exports/index.html").find("nav", class_="md-nav--primary")
+    tops = [
+        li.find(class_="md-nav__link").get_text(" ", strip=True)
+        for li in nav.find("ul", class_="md-nav__list").find_all("li", recursive=False)
+    ]
+    assert tops == [
+        "Home",
+        "Features",
+        "Responses",
+        "At a glance",
+        "Implementations",
+        "Prober",
+        "Contributing",
+        "Exports",
+    ]
+    names = [a.get_text(strip=True) for a in nav.find_all("a", href=re.compile(r"implementations/"))]
+    assert names == [impl.name for impl in DATA.implementations.values()]
+
+
+def test_sitemap_lists_every_page_and_404_works_under_a_project_path(site: Path) -> None:
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    locations = re.findall(r"<loc>([^<]+)</loc>", sitemap)
+    assert "https://aioc.invalid/aioc/" in locations
+    assert "https://aioc.invalid/aioc/implementations/llama-cpp/" in locations
+    assert len(locations) >= len(ALL_PAGES)
+    # 404.html is served for a missing page at any depth, so its links cannot be relative.
+    soup = page(site, "404.html")
+    stylesheets = [link["href"] for link in soup.find_all("link", rel="stylesheet")]
+    assert stylesheets and all(href.startswith("/aioc/assets/") for href in stylesheets)
+    assert all(s["src"].startswith("/aioc/") for s in soup.find_all("script", src=True))
+
+
+def bars(soup) -> dict[str, str]:
+    """The titles of the share bars on a page, by id."""
+    out = {}
+    for svg in soup.find_all("svg", class_="aioc-bar-svg"):
+        assert svg["role"] == "img"
+        title = svg.find("title")
+        assert svg["aria-labelledby"] == title["id"]
+        out[title["id"]] = title.get_text()
+    return out
+
+
+def test_share_bars_say_in_svg_and_in_words_what_the_cells_hold(site: Path) -> None:
+    counts = column_counts(site, "core", "llama-cpp")
+    soup = page(site, "implementations/llama-cpp/index.html")
+    titles = bars(soup)
+    title = titles["bar-core-llama-cpp-title"]
+    for status in Status:
+        assert f"{counts[status]} {status.symbol} {status.label}" in title
+    svg = soup.find("title", id="bar-core-llama-cpp-title").parent
+    widths = {rect["class"][0]: float(rect["width"]) for rect in svg.find_all("rect")}
+    total = sum(counts.values())
+    for status in Status:
+        expected = 100 * counts[status] / total
+        assert abs(widths.get(f"aioc-bar-{status.value}", 0) - expected) < 0.01
+    words = svg.find_next_sibling(class_="aioc-bar-text").get_text(" ", strip=True)
+    assert f"{Status.PASS.label}: {counts[Status.PASS]}" in words
+    overview = bars(page(site, "overview/index.html"))
+    assert overview["overview-bar-core-llama-cpp-title"] == title
+    summary = bars(page(site, "responses/index.html"))
+    assert {k for k in summary if k.startswith("summary-bar-responses-")}
+
+
+def test_exports_page_shows_every_badge(site: Path) -> None:
+    soup = page(site, "exports/index.html")
+    sources = [img["src"] for img in soup.find_all("img", class_="aioc-badge")]
+    assert sources == [f"../badges/{impl}.svg" for impl in DATA.implementations]
+
+
+def test_bar_titles_are_escaped(data_copy: Path, build) -> None:
+    """An implementation's name is text: in an SVG title it is escaped, never markup."""
+    path = data_copy / "implementations.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    entries = document["implementations"] if isinstance(document, dict) else document
+    entry = next(e for e in entries if e["id"] == "llama-cpp")
+    entry["name"] = 'llama "cpp" & co'
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    html_text = (build(data_copy) / "overview/index.html").read_text(encoding="utf-8")
+    assert "llama &#34;cpp&#34; &amp; co, Compatibility matrix" in html_text or (
+        "llama &quot;cpp&quot; &amp; co, Compatibility matrix" in html_text
+    )
+    assert 'llama "cpp" & co' not in html_text

@@ -8,6 +8,7 @@ reload hook modules when it rebuilds.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from probes.dataset import DataError, load_dataset
+from probes.dataset import DataError, Dataset, load_dataset
 from probes.exports import site_files
 from probes.render import MarkerError, Renderer, implementation_markdown, implementation_page
 
@@ -51,7 +52,26 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         today=dt.date.fromisoformat(str(today)) if today else None,
         stale_after_days=options.get("stale_after_days"),
     )
+    _fill_nav(config, dataset)
     return config
+
+
+NAV_IMPLEMENTATIONS = "Implementations"
+"""The nav section that lists one generated page per implementation (left empty in mkdocs.yml)."""
+
+
+def _fill_nav(config: MkDocsConfig, dataset: Dataset) -> None:
+    """Put every implementation's page, in data order, into the nav's empty "Implementations" section.
+
+    The pages are generated from data, so mkdocs.yml cannot list them; without this they would be left
+    out of a nav that lists the others. Names are escaped: the theme writes nav titles as HTML.
+    """
+    for item in config.nav or []:
+        if isinstance(item, dict) and item.get(NAV_IMPLEMENTATIONS) == []:
+            item[NAV_IMPLEMENTATIONS] = [
+                {html.escape(impl.name): implementation_page(impl.id)}
+                for impl in dataset.implementations.values()
+            ]
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
