@@ -45,9 +45,13 @@ def envelope_problems(data: Any) -> list[str]:
 
 @probe("errors.envelope")
 async def errors_envelope(ctx: ProbeContext) -> Grade:
-    """A chat request without ``messages`` gets a 4xx with OpenAI's four-key error envelope."""
+    """A chat request without ``messages`` gets a 4xx with OpenAI's four-key error envelope.
+
+    The request still carries a small ``max_tokens``: a server that takes a missing ``messages`` for
+    an empty chat (llama-cpp-python does) would otherwise generate until its context is full, and a
+    server that answers one request at a time would make every later probe wait for it."""
     exchange = await ctx.http.post(
-        CHAT, {"model": ctx.target.any_model}, label="chat request without messages"
+        CHAT, {"model": ctx.target.any_model, "max_tokens": 16}, label="chat request without messages"
     )
     if exchange.unreached:
         return untested(f"the server could not be reached: {exchange.error}", UNREACHED)
