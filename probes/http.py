@@ -81,6 +81,8 @@ class Exchange:
     elapsed_ms: int | None = None
     error: str | None = None
     connect_failed: bool = False
+    timed_out: bool = False
+    """The request's time limit ran out before the answer was complete."""
     read_limit: int = DEFAULT_MAX_BODY_BYTES
     usual_key: bool = True
     """False when the probe chose what to send instead of the run's key (none, or a wrong one)."""
@@ -446,6 +448,7 @@ class ProbeClient:
                 finally:
                     await response.aclose()
         except TimeoutError:
+            exchange.timed_out = True
             exchange.error = f"no complete answer within {timeout:g} s" + _arrived(exchange, buffer)
         except httpx.HTTPError as exc:
             exchange.error = describe_transport_error(exc, self.redact)
@@ -511,6 +514,7 @@ class ProbeClient:
         except InvalidHandshake as exc:
             exchange.error = f"the WebSocket handshake failed: {one_line(self.redact(str(exc)), 160)}"
         except TimeoutError:
+            exchange.timed_out = True
             exchange.error = f"no complete answer within {timeout:g} s" + _arrived(exchange, bytearray())
         except OSError as exc:
             exchange.error = describe_transport_error(exc, self.redact)

@@ -438,7 +438,9 @@ async def _texts(
     texts: list[str] = []
     last: Any = None
     for run in range(1, HOT_RUNS + 1):
-        payload = request(ctx, "Once upon a time", max_output_tokens=MIN_OUTPUT_TOKENS, temperature=2.0) | fields
+        payload = (
+            request(ctx, "Once upon a time", max_output_tokens=MIN_OUTPUT_TOKENS, temperature=2.0) | fields
+        )
         if streamed:
             events, problem = await stream(ctx, payload, f"{label}, run {run}")
             text, last = ("".join(events.deltas), events.response) if not problem else ("", None)
@@ -495,7 +497,9 @@ async def with_top_p_streaming(ctx: ProbeContext) -> Grade:
 @probe(ROW.format("openai.with-top-logprobs"))
 async def with_top_logprobs(ctx: ProbeContext) -> Grade:
     """``top_logprobs: 2`` with the logprobs ``include`` gives two alternatives per output token."""
-    payload = request(ctx, "Say hello.", max_output_tokens=MIN_OUTPUT_TOKENS, include=[LOGPROBS], top_logprobs=2)
+    payload = request(
+        ctx, "Say hello.", max_output_tokens=MIN_OUTPUT_TOKENS, include=[LOGPROBS], top_logprobs=2
+    )
     data, problem = await create(ctx, payload, "a response with top_logprobs")
     if problem:
         return problem
@@ -512,7 +516,9 @@ async def with_top_logprobs(ctx: ProbeContext) -> Grade:
 @probe(ROW.format("openai.with-top-logprobs-streaming"))
 async def with_top_logprobs_streaming(ctx: ProbeContext) -> Grade:
     """The same for streamed text deltas."""
-    payload = request(ctx, "Say hello.", max_output_tokens=MIN_OUTPUT_TOKENS, include=[LOGPROBS], top_logprobs=2)
+    payload = request(
+        ctx, "Say hello.", max_output_tokens=MIN_OUTPUT_TOKENS, include=[LOGPROBS], top_logprobs=2
+    )
     events, problem = await stream(ctx, payload, "a streamed response with top_logprobs")
     if problem:
         return problem
@@ -804,7 +810,9 @@ async def invalid_base64(ctx: ProbeContext) -> Grade:
     """Image data that is not base64 is refused with a client error about the image."""
     exchange = await ctx.http.post(
         RESPONSES,
-        request(ctx, _image_input("data:image/png;base64,@@not-base64@@"), max_output_tokens=MIN_OUTPUT_TOKENS),
+        request(
+            ctx, _image_input("data:image/png;base64,@@not-base64@@"), max_output_tokens=MIN_OUTPUT_TOKENS
+        ),
         label="an image whose data is not base64",
     )
     if exchange.error:
