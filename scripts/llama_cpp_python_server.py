@@ -43,7 +43,10 @@ from real_server import (
     package_version,
 )
 
-N_CTX = 8192
+N_CTX = 2048
+"""Room for the longest probe prompt (about 1,400 tokens); kept small because a request this server
+does not bound (it ignores ``max_completion_tokens``) writes on to the end of the context, and it
+serves one request at a time, so every later request waits for that."""
 
 
 def templated_model(python: Path) -> Path:

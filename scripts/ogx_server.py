@@ -7,10 +7,13 @@ OGX is installed once by ``scripts/install_server.sh ogx`` (it needs Python 3.12
 ``OGX_PYTHON`` overrides which environment is used). The run config below is the smallest that
 serves what OGX offers over the OpenAI API here: inference through ``remote::llama-cpp-server``
 (the llama-server ``scripts/llama_server.py`` starts, with its own key), files on the local disk,
-vector stores in sqlite-vec (embedded by the same model through llama-server's
-``/v1/embeddings``), the file-search tool, the built-in Responses implementation and sqlite for
+vector stores in FAISS (embedded by the same model through llama-server's ``/v1/embeddings``), the
+file-search tool, the built-in Responses implementation and sqlite for
 everything stored (conversations, prompts, responses). ``--insecure`` allows plain HTTP on
-loopback. The API key is OGX's ``local_api_key`` provider; both keys reach the config as
+loopback. The vector store is ``inline::faiss``, not ``inline::sqlite-vec``: sqlite-vec is a SQLite
+extension, and the Python 3.12/3.13 builds on this kind of machine have a ``sqlite3`` that cannot load
+extensions (``enable_load_extension`` is missing), so every vector store creation answered 500.
+The API key is OGX's ``local_api_key`` provider; both keys reach the config as
 ``${env.…}`` references, so the file holds neither.
 
 OGX reads tiktoken's ``cl100k_base`` encoding at start and would download it: the copy the LiteLLM
@@ -25,7 +28,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from llama_server import ALIAS, LlamaServer
+from llama_server import ALIAS, BACKEND_TOKEN_CAP, LlamaServer
 from real_server import (
     BASE_MODEL_WORDS,
     SERVED_MODEL,
@@ -44,7 +47,7 @@ CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.t
 CONFIG = """\
 version: 2
 distro_name: aioc-llamacpp
-apis: [files, inference, responses, vector_io, tool_runtime]
+apis: [files, file_processors, inference, responses, vector_io, tool_runtime]
 providers:
   inference:
   - provider_id: {provider}
@@ -52,6 +55,8 @@ providers:
     config:
       base_url: {backend_url}
       api_key: ${{env.AIOC_BACKEND_KEY}}
+  file_processors:
+  - {{provider_id: auto, provider_type: inline::auto}}
   files:
   - provider_id: builtin-files
     provider_type: inline::localfs
@@ -59,11 +64,10 @@ providers:
       storage_dir: {state}/files
       metadata_store: {{table_name: files_metadata, backend: sql_default}}
   vector_io:
-  - provider_id: sqlite-vec
-    provider_type: inline::sqlite-vec
+  - provider_id: faiss
+    provider_type: inline::faiss
     config:
-      db_path: {state}/sqlite_vec.db
-      persistence: {{namespace: "vector_io::sqlite_vec", backend: kv_default}}
+      persistence: {{namespace: "vector_io::faiss", backend: kv_default}}
   tool_runtime:
   - {{provider_id: file-search, provider_type: inline::file-search}}
   responses:
@@ -71,7 +75,7 @@ providers:
     provider_type: inline::builtin
     config:
       persistence: {{responses: {{table_name: responses, backend: sql_default}}}}
-      memory_config: {{default_vector_store_provider_id: sqlite-vec}}
+      memory_config: {{default_vector_store_provider_id: faiss}}
 storage:
   backends:
     kv_default: {{type: kv_sqlite, db_path: {state}/kvstore.db}}
@@ -95,7 +99,7 @@ registered_resources:
     model_type: embedding
     metadata: {{embedding_dimension: {dimensions}}}
 vector_stores:
-  default_provider_id: sqlite-vec
+  default_provider_id: faiss
   default_embedding_model:
     provider_id: {provider}
     model_id: {served}-embedding
@@ -142,7 +146,7 @@ class OGXServer(RealServer):
         super().__init__()
         self.python = installed_python("ogx", "OGX_PYTHON")
         self.tiktoken = tiktoken_file()
-        self.backend = LlamaServer()
+        self.backend = LlamaServer(n_predict=BACKEND_TOKEN_CAP)
 
     def prepare(self) -> None:
         assert self.backend is not None and self.workdir is not None
@@ -186,7 +190,8 @@ class OGXServer(RealServer):
             f"Probed by `scripts/ogx_server.py`: OGX (formerly Llama Stack; `ogx` "
             f"{package_version(self.python, 'ogx')} from PyPI), started with `ogx run CONFIG --insecure` on "
             "127.0.0.1 with its `local_api_key` auth, `remote::llama-cpp-server` inference, "
-            "`inline::localfs` files, `inline::sqlite-vec` vector stores, `inline::file-search` tools, "
+            "`inline::localfs` files, `inline::auto` file processing, `inline::faiss` vector stores, "
+            "`inline::file-search` tools, "
             "`inline::builtin` responses and sqlite storage. Behind it, a llama-server on 127.0.0.1 "
             f"(`{self.backend.version()}`, `{' '.join(self.backend.flags())}`, its own API key) serves "
             f"the model as `{self.served_model}` and its embeddings as `{self.embedding_model}`. "
