@@ -33,11 +33,20 @@ def started(kind: type[real_server.RealServer]) -> real_server.RealServer:
     return _running[kind]
 
 
-def probed(kind: type[real_server.RealServer]) -> tuple[Any, real_server.RealServer]:
-    """The report of one full probe of the session's server of this kind, made once."""
+COMMON_ROWS = frozenset({"models.list", "chat.completions", "chat.stream", "server.api_key"})
+"""The rows :func:`common_facts` reads, beside those the SDK check compares."""
+
+
+def probed(kind: type[real_server.RealServer], rows: set[str]) -> tuple[Any, real_server.RealServer]:
+    """The report of one probe of the session's server of this kind, made once: the rows the tests
+    read, the common ones and those the SDK check compares. (The committed report is the full probe
+    that ``scripts/<name>_server.py probe`` makes; a full probe of the slower servers takes minutes.)"""
+    from sdk_check import CALLS
+
     if kind not in _reports:
         server = started(kind)
-        _reports[kind] = (server.probe(), server)
+        only = frozenset(rows) | COMMON_ROWS | frozenset(CALLS)
+        _reports[kind] = (server.probe(only=only), server)
     return _reports[kind]
 
 

@@ -97,3 +97,11 @@ def test_api_key_is_enforced_and_never_recorded(run: tuple[Report, str]) -> None
     report, key = run
     assert status(report, "server.api_key") is Status.PASS
     assert key not in report_json(report)
+
+
+def test_what_every_real_server_shows(run: tuple[Report, str]) -> None:
+    """The Gemma template, not ChatML; the key nowhere; the SDK's own calls agree with the grades."""
+    from real_servers import common_facts
+
+    report, _ = run
+    common_facts(report, shared_server())

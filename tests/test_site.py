@@ -53,7 +53,10 @@ def test_core_matrix_has_every_section_row_and_column(site: Path) -> None:
         th["data-aioc-col"]
         for th in soup.find("table", id="table-core-core-surface").thead.find_all("th")[1:]
     ]
-    assert header == ["openai", "vllm", "llama-cpp", "ollama", "lm-studio", "tabbyapi", "wai"]
+    assert header == [
+        "openai", "vllm", "llama-cpp", "llama-cpp-python", "litellm", "ogx",
+        "ollama", "lm-studio", "tabbyapi", "wai",
+    ]  # fmt: skip
 
 
 def test_cells_show_the_merged_status(site: Path) -> None:
