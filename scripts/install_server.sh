@@ -17,7 +17,8 @@
 #   and torchcodec wheels do not match its torch and fail to import, so they are removed; vLLM 0.32
 #   has no GGUF loader, so transformers, gguf and accelerate are installed for the one-time conversion
 #   of the shipped GGUF into safetensors (scripts/vllm_server.py does it).
-# - ogx needs Python 3.12 or newer: the newest python3.1x on PATH, or else installed by pyenv, is used
+# - ogx needs Python 3.12 or newer, and faiss-cpu for its vector stores (sqlite-vec would need a sqlite3
+#   module that loads extensions, which the Pythons here lack): the newest python3.1x on PATH, or else installed by pyenv, is used
 #   (override with OGX_PYTHON_BIN).
 set -euo pipefail
 
@@ -89,7 +90,7 @@ if [ ! -f "$env_dir/.complete" ]; then
             "$py" -m pip uninstall --quiet -y torchvision torchaudio torchcodec >&2 || true
             "$py" "${PIP[@]}" "transformers>=5,<6" "gguf>=0.17" "accelerate>=1" >&2 ;;
         ogx)
-            "$py" "${PIP[@]}" "ogx==$version" sqlite-vec chardet pypdf >&2 ;;
+            "$py" "${PIP[@]}" "ogx==$version" faiss-cpu chardet pypdf >&2 ;;
     esac
     echo "install_server: $package $version installed in $(( $(date +%s) - started )) s" >&2
     touch "$env_dir/.complete"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import secrets
 import sys
 
-from llama_server import ALIAS, LlamaServer
+from llama_server import ALIAS, BACKEND_TOKEN_CAP, LlamaServer
 from real_server import BASE_MODEL_WORDS, SERVED_MODEL, RealServer, installed_python, main, package_version
 
 CONFIG = """\
@@ -49,7 +49,7 @@ class LiteLLMProxy(RealServer):
     def __init__(self) -> None:
         super().__init__(api_key="sk-aioc-" + secrets.token_urlsafe(24))
         self.python = installed_python("litellm", "LITELLM_PYTHON")
-        self.backend = LlamaServer()
+        self.backend = LlamaServer(n_predict=BACKEND_TOKEN_CAP)
 
     def prepare(self) -> None:
         assert self.backend is not None

@@ -33,6 +33,9 @@ ALIAS = "gemma-3-270m-q4_k_m"
 
 LlamaServerUnavailable = ServerUnavailable
 
+BACKEND_TOKEN_CAP = 256
+"""The most tokens a gateway's backend generates for one request (every probe asks for far fewer)."""
+
 
 def binary() -> Path:
     """The llama-server binary, or ServerUnavailable saying how to install it."""
@@ -68,11 +71,22 @@ class LlamaServer(RealServer):
     served_model = ALIAS
     embedding_model = ALIAS
 
-    def __init__(self, *, parallel: int = 4, ctx_size: int = 8192, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        parallel: int = 4,
+        ctx_size: int = 8192,
+        n_predict: int | None = None,
+        api_key: str | None = None,
+    ) -> None:
+        """``n_predict`` caps every generation (a gateway's backend: a gateway may send requests with
+        no token limit of their own, such as OGX's compaction summaries, and a base model rarely
+        stops by itself, so an uncapped request would hold a slot for minutes after its client left)."""
         super().__init__(api_key=api_key)
         self.binary, self.model = binary(), model_file()
         self.parallel = parallel
         self.ctx_size = ctx_size
+        self.n_predict = n_predict
         self.threads = max(1, min(4, os.cpu_count() or 1))
 
     def flags(self) -> list[str]:
@@ -84,6 +98,7 @@ class LlamaServer(RealServer):
             "--pooling", "mean",
             "--jinja",
             "--chat-template-file", "scripts/chat_templates/gemma3.jinja",
+            *(["--n-predict", str(self.n_predict)] if self.n_predict else []),
         ]  # fmt: skip
 
     def command(self) -> list[str]:

@@ -16,8 +16,8 @@ which environment is used). What it needed here, found by trying it as a new use
 - ``--max-model-len 2048 --dtype bfloat16`` and ``VLLM_CPU_KVCACHE_SPACE=2`` (GiB) fit this
   two-core, 24 GiB machine; it answers after about 85-120 s and holds about 7 GB;
 - vLLM serves tools only with ``--enable-auto-tool-choice --tool-call-parser NAME``; the Gemma 3
-  270M has no parser of its own, and aioc's template writes calls as JSON objects, which is what
-  the ``llama3_json`` parser reads.
+  270M has no parser of its own; aioc's template writes calls as JSON objects, which the ``xlam``
+  parser reads (``llama3_json`` refuses the Gemma tokenizer: it has no ``<|python_tag|>``).
 The key is passed in ``VLLM_API_KEY``, never on the command line.
 """
 
@@ -67,10 +67,11 @@ tokenizer.save_pretrained(target)
 CONVERTED = "gemma3-270m-bf16"
 FLAGS = [
     "--max-model-len", "2048", "--dtype", "bfloat16",
-    "--enable-auto-tool-choice", "--tool-call-parser", "llama3_json",
+    "--enable-auto-tool-choice", "--tool-call-parser", "xlam",
 ]  # fmt: skip
 """Tools need a parser named at start (without one vLLM refuses ``tool_choice: required``); aioc's
-template writes tool calls as one JSON object a line, which the ``llama3_json`` parser reads."""
+template writes tool calls as JSON objects, which the ``xlam`` parser reads (``llama3_json`` and
+``mistral`` refuse to start: they look for special tokens the Gemma tokenizer does not have)."""
 
 
 def converted_model(python: Path) -> Path:
