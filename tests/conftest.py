@@ -95,6 +95,12 @@ def build(tmp_path: Path) -> Callable[..., Path]:
     return run
 
 
+def reader_text(tag: Any) -> str:
+    """A tag's text as a reader sees it: ``<wbr>`` break points join the words around them."""
+    html = str(tag).replace("<wbr/>", "").replace("<wbr>", "")
+    return BeautifulSoup(html, "html.parser").get_text(" ", strip=True)
+
+
 def page(site_dir: Path, path: str) -> BeautifulSoup:
     """Parse one built page."""
     return BeautifulSoup((site_dir / path).read_text(encoding="utf-8"), "html.parser")

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import only_seeds, page, probed_report, write_json
+from conftest import only_seeds, page, probed_report, reader_text, write_json
 
 from probes.dataset import load_dataset
 from probes.exports import CSV_FIELDS, HISTORY_FIELDS, SCHEMA_VERSION
@@ -184,7 +184,7 @@ def test_stale_cells_are_marked_on_every_surface(planted: Path, build) -> None:
     assert "aioc-stale" in models["class"], "graded 40 days ago, stale after 30"
     assert "(stale)" in models.find(class_="aioc-tip").get_text()
     assert "aioc-stale" not in embeddings["class"], "graded 2 days ago"
-    key = soup.find("p", class_="aioc-legend").find(class_="aioc-legend-stale").get_text(" ", strip=True)
+    key = soup.select_one(".aioc-legend-box .aioc-legend-stale").get_text(" ", strip=True)
     assert key == "✅ faded: last graded more than 30 days ago", "the legend explains faded marks"
     detail = page(site, "implementations/tabbyapi/index.html")
     assert detail.find("div", id="cell-models.list").find(class_="aioc-stale-tag")
@@ -213,7 +213,7 @@ def test_implementation_page_lists_changes_by_date(planted: Path, build) -> None
     soup = page(site, "implementations/tabbyapi/index.html")
     assert soup.find("h2", id="changes")
     table = soup.find("table", attrs={"data-aioc-table": "changes"})
-    lines = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in table.tbody.find_all("tr")]
+    lines = [[reader_text(td) for td in tr.find_all("td")] for tr in table.tbody.find_all("tr")]
     assert lines[0] == [
         NEW_DAY.date().isoformat(),
         "/v1/embeddings",
