@@ -123,6 +123,7 @@ def test_canary_dry_run_against_llama_server(clone: tuple[Path, Path], tmp_path:
     # plant a newer hand-entered report that marks two rows llama.cpp passes as failing, so the
     # probe must flip exactly those cells back
     created = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).replace(microsecond=0)
+    source = "https://example.org/planted"  # a hand-entered ❌ links its source
     planted = {
         "$schema": "../../../docs/schema/report.schema.json",
         "run_id": "llama-cpp-canary-plant",
@@ -131,8 +132,8 @@ def test_canary_dry_run_against_llama_server(clone: tuple[Path, Path], tmp_path:
         "created": created.isoformat(),
         "source_note": "planted by the canary test",
         "results": [
-            {"row": "models.list", "status": "fail", "message": "planted"},
-            {"row": "chat.completions", "status": "fail", "message": "planted"},
+            {"row": "models.list", "status": "fail", "message": "planted", "sources": [source]},
+            {"row": "chat.completions", "status": "fail", "message": "planted", "sources": [source]},
         ],
     }
     path = work / "data" / "reports" / "llama-cpp" / "llama-cpp-canary-plant.json"
