@@ -123,6 +123,21 @@ def json_body(exchange: Exchange) -> tuple[Any, Grade | None]:
         return None, failed(f"answered {exchange.status} with a body that is not valid JSON ({kind})")
 
 
+def object_with(
+    exchange: Exchange, field: str, kind: type, missing: str, *, api_key_given: bool
+) -> tuple[dict[str, Any], Grade | None]:
+    """Phase A and the JSON step for an answer that must be an object whose ``field`` is a ``kind``:
+    the object, or the grade (``missing`` is the ❌'s message when the field is not there)."""
+    if problem := route_problem(exchange, api_key_given=api_key_given):
+        return {}, problem
+    data, problem = json_body(exchange)
+    if problem:
+        return {}, problem
+    if not isinstance(data, dict) or not isinstance(data.get(field), kind):
+        return {}, failed(missing)
+    return data, None
+
+
 def sdk_problems(model: type[BaseModel], data: Any, *, strict: bool = True, limit: int = 2) -> list[str]:
     """Where ``data`` breaks the official SDK type: missing fields first, then the first few others."""
     try:

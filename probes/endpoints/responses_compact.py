@@ -15,7 +15,7 @@ from typing import Any
 
 from openai.types.responses import CompactedResponse, ResponseCompactionItem
 
-from probes.endpoints.grading import json_body, quote, route_problem, sdk_problems, shape_message
+from probes.endpoints.grading import json_body, object_with, quote, route_problem, sdk_problems, shape_message
 from probes.endpoints.registry import Grade, ProbeContext, deviation, failed, passed, probe, untested
 from probes.endpoints.responses_features import ROW, create, request, response_of, tokens, with_issues
 from probes.status import Status
@@ -53,14 +53,8 @@ async def compact(ctx: ProbeContext, body: dict[str, Any], label: str) -> tuple[
             f"the compaction did not finish within {limit:.0f} s ({exchange.error}); the summary"
             " is written by the model, which may not stop by itself"
         )
-    if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
-        return {}, problem
-    data, problem = json_body(exchange)
-    if problem:
-        return {}, problem
-    if not isinstance(data, dict) or not isinstance(data.get("output"), list):
-        return {}, failed("the answer is not a compaction: it has no `output` list")
-    return data, None
+    missing = "the answer is not a compaction: it has no `output` list"
+    return object_with(exchange, "output", list, missing, api_key_given=ctx.target.api_key_given)
 
 
 def kinds(data: dict[str, Any], kind: str) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from openai.types.conversations import Conversation, Message
 
 from probes.endpoints.grading import (
     error_message,
-    json_body,
+    object_with,
     quote,
     route_problem,
     sdk_problems,
@@ -49,14 +49,8 @@ def user(text: str) -> list[dict[str, Any]]:
 async def new_conversation(ctx: ProbeContext, **body: Any) -> tuple[dict[str, Any], Grade | None]:
     """Create a conversation; the object, or the grade when the server made none."""
     exchange = await ctx.http.post(CONVERSATIONS, body, label="create a conversation")
-    if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
-        return {}, problem
-    data, problem = json_body(exchange)
-    if problem:
-        return {}, problem
-    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-        return {}, failed("the conversation created has no `id`")
-    return data, None
+    missing = "the conversation created has no `id`"
+    return object_with(exchange, "id", str, missing, api_key_given=ctx.target.api_key_given)
 
 
 def conversation_issues(data: dict[str, Any]) -> list[str]:
@@ -79,13 +73,10 @@ async def items(
     exchange = await ctx.http.get(
         f"{CONVERSATIONS}/{conversation_id}/items?limit=100", label="list the conversation's items"
     )
-    if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
-        return [], [], problem
-    data, problem = json_body(exchange)
+    missing = "the item list has no `data` list"
+    data, problem = object_with(exchange, "data", list, missing, api_key_given=ctx.target.api_key_given)
     if problem:
         return [], [], problem
-    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        return [], [], failed("the item list has no `data` list")
     issues = [f"the item list lacks `{key}`" for key in ("object", "has_more") if key not in data]
     messages = [i for i in data["data"] if isinstance(i, dict) and i.get("type") == "message"]
     for problems in (sdk_problems(Message, m) for m in messages):

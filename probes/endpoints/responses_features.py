@@ -22,7 +22,7 @@ from openai.types.responses import Response, ResponseUsage
 from probes.endpoints.grading import (
     dig,
     error_message,
-    json_body,
+    object_with,
     quote,
     route_problem,
     sdk_problems,
@@ -76,14 +76,8 @@ async def create(
 
 def response_of(ctx: ProbeContext, exchange: Exchange) -> tuple[dict[str, Any], Grade | None]:
     """Phase A and the JSON step for a non-streamed answer that must be a response with ``output``."""
-    if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
-        return {}, problem
-    data, problem = json_body(exchange)
-    if problem:
-        return {}, problem
-    if not isinstance(data, dict) or not isinstance(data.get("output"), list):
-        return {}, failed("the answer is not a response: it has no `output` list")
-    return data, None
+    missing = "the answer is not a response: it has no `output` list"
+    return object_with(exchange, "output", list, missing, api_key_given=ctx.target.api_key_given)
 
 
 async def stream(
