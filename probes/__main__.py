@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from probes.cli import main
+from probes.cli.main import main
 
 sys.exit(main())

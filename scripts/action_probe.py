@@ -5,7 +5,7 @@
 (``--api-key-env``), never on a command line. The probe is ``aioc probe`` itself, run in-process:
 the same code, catalog and models as everywhere else. Then:
 
-- the Markdown form of the report (:func:`probes.formats.to_markdown`, the site's column with the
+- the Markdown form of the report (:func:`probes.cli.formats.to_markdown`, the site's column with the
   reasons) is appended to ``$GITHUB_STEP_SUMMARY``, after the run's problem line if it had one;
 - ``pass``, ``deviation``, ``fail``, ``out_of_scope``, ``untested`` and ``report`` (the report's
   path) are written to ``$GITHUB_OUTPUT``;
@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # a checkout without `pip install` works too
 
-from probes.cli import main  # noqa: E402
-from probes.formats import FailOn, counts  # noqa: E402
+from probes.cli.formats import FailOn, counts  # noqa: E402
+from probes.cli.main import main  # noqa: E402
 
 INPUTS = {
     "AIOC_BASE_URL": "base-url",
@@ -131,7 +131,7 @@ def run(env: Mapping[str, str]) -> int:
         _append(env.get("GITHUB_STEP_SUMMARY"), f"### aioc probe\n\n{said}")
         _append(env.get("GITHUB_OUTPUT"), "report=\n")
         return code or 2
-    from probes.report import Report
+    from probes.model.report import Report
 
     report = Report.model_validate_json(output.read_text(encoding="utf-8"))
     _append(env.get("GITHUB_STEP_SUMMARY"), problems + markdown)

@@ -19,7 +19,7 @@ For each size it prints:
   Material's search parsing the pages, and the rest (more and larger pages to convert and theme);
 - at the largest size, a floor for the hook's load: the same reports read and validated by pydantic
   alone (no other check), in a new process. From 2,000 files the hook's load does this much in its
-  own process while a second process reads the same files strictly (``probes.strict_read``), so on
+  own process while a second process reads the same files strictly (``probes.load.strict_read``), so on
   two cores its load comes close to the floor.
 
 Targets (issue 6): the hook adds under 10% to the plain build at today's size; under 5 s at 10,000
@@ -83,7 +83,7 @@ def write_synthetic_data(
     implementation, date and regraded cells. ``probed_share`` sets how many runs are probed; by
     default it is today's share. A probed copy carries an exchange of evidence for every tested cell.
     """
-    from probes.dataset import load_dataset
+    from probes.load.dataset import load_dataset
 
     real = load_dataset(ROOT / "data")
     shutil.copytree(ROOT / "data/catalog", target / "catalog")
@@ -253,8 +253,8 @@ def parse_floor(data_dir: Path) -> dict[str, float]:
     """Read every report and validate it with pydantic's own JSON parser, keeping the models, and
     nothing else: no duplicate-key or NaN check, no cross-file rule, no merge. The cost of building
     these models at all in one process; the hook's load is set against it."""
-    from probes.dataset import paused_gc
-    from probes.report import Report
+    from probes.load.dataset import paused_gc
+    from probes.model.report import Report
 
     files = sorted((data_dir / "reports").rglob("*.json"))
     kept = []
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(dataclasses.asdict(timing)))
         return 0
 
-    from probes.dataset import load_dataset
+    from probes.load.dataset import load_dataset
 
     today = load_dataset(ROOT / "data")
     base_reports, base_impls = len(today.reports), len(today.implementations)

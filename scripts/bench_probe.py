@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from refserver import RefServer  # noqa: E402
 
-from probes.dataset import load_dataset  # noqa: E402
-from probes.http import ProbeClient  # noqa: E402
-from probes.prober import ProbeConfig, api_root, run_probes  # noqa: E402
+from probes.load.dataset import load_dataset  # noqa: E402
+from probes.prober.http import ProbeClient  # noqa: E402
+from probes.prober.run import ProbeConfig, api_root, run_probes  # noqa: E402
 
 KEY = "sk-bench-0000000000000000"
 

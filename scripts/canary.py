@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from probes.cli import Parser  # noqa: E402
-from probes.cli import main as aioc  # noqa: E402
+from probes.cli.main import Parser  # noqa: E402
+from probes.cli.main import main as aioc  # noqa: E402
 
 IDENTITY = ("aioc canary", "aioc-canary@users.noreply.github.com")
 """The commit author when the repository has no git identity configured (CI runners have none)."""
@@ -104,11 +104,11 @@ def diff_text(report: Path, data: Path) -> str:
     return out.getvalue()
 
 
-def changed_cells(report: Path, data: Path) -> list:  # -> list[probes.diff.Change]
+def changed_cells(report: Path, data: Path) -> list:  # -> list[probes.matrix.diff.Change]
     """The cells whose grade the report changes, or that it adds or removes."""
-    from probes.dataset import LoadedReport, load_dataset
-    from probes.diff import Kind, diff_against_matrix
-    from probes.report import Report
+    from probes.load.dataset import LoadedReport, load_dataset
+    from probes.matrix.diff import Kind, diff_against_matrix
+    from probes.model.report import Report
 
     new = Report.model_validate_json(report.read_text(encoding="utf-8"))
     changes = diff_against_matrix(load_dataset(data).reports, LoadedReport(str(report), new))
@@ -117,7 +117,7 @@ def changed_cells(report: Path, data: Path) -> list:  # -> list[probes.diff.Chan
 
 def open_pull_request(args: argparse.Namespace, report: Path, body: str, changed: int) -> str:
     """Place the report, commit it on a new branch, and (unless a dry run) push and open the PR."""
-    from probes.report import Report
+    from probes.model.report import Report
 
     new = Report.model_validate_json(report.read_text(encoding="utf-8"))
     relative = Path("data") / "reports" / new.implementation / f"{new.run_id}.json"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from probes.catalog import CatalogFile
-from probes.implementations import ImplementationsFile
-from probes.report import Report
+from probes.model.catalog import CatalogFile
+from probes.model.implementations import ImplementationsFile
+from probes.model.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "schema"

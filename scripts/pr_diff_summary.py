@@ -19,9 +19,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from probes.dataset import DataError, Dataset, Problem, load_dataset
-from probes.diff import diff_cells, format_markdown, ordered
-from probes.merge import merge
+from probes.load.dataset import DataError, Dataset, Problem, load_dataset
+from probes.matrix.diff import diff_cells, format_markdown, ordered
+from probes.matrix.merge import merge
 
 MARKER = "<!-- aioc-diff-summary -->"
 """First line of the comment, so a workflow can find and update its own earlier comment."""

@@ -274,7 +274,7 @@ class RealServer:
 
     def probe_config(self, **options: Any) -> Any:  # -> ProbeConfig
         """The prober's configuration for this running server."""
-        from probes.prober import ProbeConfig
+        from probes.prober.run import ProbeConfig
 
         return ProbeConfig(
             base_url=self.base_url,
@@ -289,10 +289,10 @@ class RealServer:
 
     def probe(self, **options: Any) -> Any:  # -> Report
         """Run every probe against the server and return the report."""
-        from probes.dataset import load_reference
-        from probes.endpoints import REGISTRY
-        from probes.paths import default_data_dir
-        from probes.prober import run_probes
+        from probes.load.dataset import load_reference
+        from probes.load.paths import default_data_dir
+        from probes.prober.endpoints import REGISTRY
+        from probes.prober.run import run_probes
 
         problems: list[Any] = []
         reference = load_reference(default_data_dir(), problems)
@@ -309,8 +309,8 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
 
 def write_report(server: RealServer, report: Any, output: str) -> Path:
     """Write the report as committed (every secret the servers know redacted) and say where."""
-    from probes.prober import report_json
-    from probes.redact import Redactor
+    from probes.model.redact import Redactor
+    from probes.prober.run import report_json
 
     path = Path(output)
     as_dir = path.is_dir() or output.endswith(("/", os.sep))

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
-from probes.report import SCHEMA_REF
+from probes.model.report import SCHEMA_REF
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

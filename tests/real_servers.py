@@ -66,8 +66,8 @@ def common_facts(report: Any, server: real_server.RealServer) -> None:
     """
     from sdk_check import checked_rows, disagreements
 
-    from probes.prober import report_json
-    from probes.status import Status
+    from probes.model.status import Status
+    from probes.prober.run import report_json
 
     works = (Status.PASS, Status.DEVIATION)  # a deviation still answers; its message says what differs
     for row in ("models.list", "chat.completions", "chat.stream"):

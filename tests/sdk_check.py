@@ -12,8 +12,8 @@ from typing import Any
 
 import openai
 
-from probes.report import Report
-from probes.status import Status
+from probes.model.report import Report
+from probes.model.status import Status
 
 Call = Callable[[openai.OpenAI, str, str | None], Any]
 

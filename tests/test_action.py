@@ -14,10 +14,10 @@ import pytest
 import yaml
 from refserver import RefServer
 
-from probes.dataset import load_dataset
-from probes.formats import counts
-from probes.report import Report
-from probes.text import plain
+from probes.cli.formats import counts
+from probes.load.dataset import load_dataset
+from probes.model.report import Report
+from probes.model.text import plain
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "action_probe.py"

@@ -29,7 +29,7 @@ import pytest
 from conftest import DATA, ROOT, build_site, only_seeds, probed_report, write_json
 from playwright.sync_api import sync_playwright
 
-from probes.report import SCHEMA_REF
+from probes.model.report import SCHEMA_REF
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

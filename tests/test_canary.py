@@ -14,8 +14,8 @@ import pytest
 import yaml
 from refserver import RefServer
 
-from probes.report import Report
-from probes.status import Status
+from probes.model.report import Report
+from probes.model.status import Status
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "canary.py"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import probed_report, write_json
 
-from probes.cli import build_parser, main
-from probes.dataset import load_dataset
+from probes.cli.main import build_parser, main
+from probes.load.dataset import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

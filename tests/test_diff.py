@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import write_json
 
-from probes.catalog import Row
-from probes.cli import main
-from probes.dataset import LoadedReport
-from probes.diff import (
+from probes.cli.main import main
+from probes.load.dataset import LoadedReport
+from probes.matrix.diff import (
     Kind,
     diff_against_matrix,
     diff_reports,
@@ -20,8 +19,9 @@ from probes.diff import (
     md_cell,
     ordered,
 )
-from probes.report import Report
-from probes.status import Status
+from probes.model.catalog import Row
+from probes.model.report import Report
+from probes.model.status import Status
 
 EVIDENCE = [{"request": {"method": "GET", "path": "/v1/models"}, "response": {"status": 200}}]
 

@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from probes.catalog import Catalog, Row
-from probes.dataset import Dataset, LoadedReport, load_dataset
-from probes.exports import CSV_FIELDS, CSV_PATH, HISTORY_DIR, HISTORY_FIELDS, JSON_PATH, site_files
-from probes.implementations import Implementation
-from probes.merge import merge
-from probes.report import Report
-from probes.text import plain
+from probes.load.dataset import Dataset, LoadedReport, load_dataset
+from probes.matrix.exports import CSV_FIELDS, CSV_PATH, HISTORY_DIR, HISTORY_FIELDS, JSON_PATH, site_files
+from probes.matrix.merge import merge
+from probes.model.catalog import Catalog, Row
+from probes.model.implementations import Implementation
+from probes.model.report import Report
+from probes.model.text import plain
 
 IMPL = "tabbyapi"
 ROW = "embeddings"

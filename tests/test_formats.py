@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from probes.dataset import load_dataset
-from probes.formats import FailOn, exit_code, to_junit, to_markdown
-from probes.report import Origin, Report
+from probes.cli.formats import FailOn, exit_code, to_junit, to_markdown
+from probes.load.dataset import load_dataset
+from probes.model.report import Origin, Report
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = load_dataset(ROOT / "data").catalog

@@ -24,13 +24,13 @@ from refserver import RefServer
 from refserver.faults import Cooldown
 from refserver.websocket import CLOSE_REASON, WebSocketServer
 
-from probes.dataset import load_dataset
-from probes.discovery import Discovery, Kind, listed_models
-from probes.http import FIRST_EVENT_SECONDS, Exchange
-from probes.prober import Outcome, ProbeConfig, probe_run, report_json, retry_after
-from probes.redact import REDACTED, Redactor
-from probes.report import Report
-from probes.status import Status
+from probes.load.dataset import load_dataset
+from probes.model.redact import REDACTED, Redactor
+from probes.model.report import Report
+from probes.model.status import Status
+from probes.prober.discovery import Discovery, Kind, listed_models
+from probes.prober.http import FIRST_EVENT_SECONDS, Exchange
+from probes.prober.run import Outcome, ProbeConfig, probe_run, report_json, retry_after
 
 ROOT = Path(__file__).resolve().parents[1]
 ENDPOINT_ROWS = {row["id"] for row in json.loads((ROOT / "data/catalog/endpoints.json").read_text())["rows"]}

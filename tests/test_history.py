@@ -6,12 +6,12 @@ import datetime as dt
 
 from conftest import DATA
 
-from probes.dataset import LoadedReport, load_dataset
-from probes.exports import HISTORY_DIR, site_files
-from probes.history import implementation_history, timeline, timelines_of
-from probes.merge import merge
-from probes.report import Report
-from probes.status import Status
+from probes.load.dataset import LoadedReport, load_dataset
+from probes.matrix.exports import HISTORY_DIR, site_files
+from probes.matrix.history import implementation_history, timeline, timelines_of
+from probes.matrix.merge import merge
+from probes.model.report import Report
+from probes.model.status import Status
 
 
 def loaded(run_id: str, day: str, results: list[dict], impl: str = "ollama") -> LoadedReport:

@@ -9,7 +9,7 @@ import pytest
 from litellm_server import LiteLLMProxy
 from real_servers import common_facts, probed, stop
 
-from probes.status import Status
+from probes.model.status import Status
 
 ROWS = {"realtime"}
 """The rows these tests read beyond the common ones (a full probe is the committed report's job)."""

@@ -9,7 +9,7 @@ import pytest
 from llama_cpp_python_server import LlamaCppPythonServer
 from real_servers import common_facts, probed, stop
 
-from probes.status import Status
+from probes.model.status import Status
 
 ROWS = {"errors.envelope"}
 """The rows these tests read beyond the common ones (a full probe is the committed report's job)."""

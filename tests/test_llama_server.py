@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from llama_shared import shared_server
 
-from probes.prober import report_json
-from probes.report import Report
-from probes.status import Status
+from probes.model.report import Report
+from probes.model.status import Status
+from probes.prober.run import report_json
 
 pytestmark = pytest.mark.llama_server
 

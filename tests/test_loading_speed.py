@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import DATA, write_json
 
-from probes import dataset, strict_read
-from probes.commands.validate import validate
-from probes.dataset import DataError, load_dataset
-from probes.report import SCHEMA_REF, Report
-from probes.strict_read import StrictReader
+from probes.cli.commands.validate import validate
+from probes.load import dataset, strict_read
+from probes.load.dataset import DataError, load_dataset
+from probes.load.strict_read import StrictReader
+from probes.model.report import SCHEMA_REF, Report
 
 
 def manual(run_id: str, status: str) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from ogx_server import OGXServer
 from real_servers import common_facts, probed, stop
 
-from probes.status import Status
+from probes.model.status import Status
 
 ROWS = {
     "responses.compact",

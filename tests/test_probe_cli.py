@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 from refserver import FaultServer, RefServer
 
-from probes.cli import main
-from probes.dataset import load_dataset
-from probes.endpoints import REGISTRY
-from probes.endpoints.registry import Grade, ProbeContext, ProbeSpec, deviation, passed
-from probes.formats import FailOn, failing
-from probes.prober import ProbeConfig, run_probes, tally
-from probes.report import Report
-from probes.status import Status
-from probes.text import plain
+from probes.cli.formats import FailOn, failing
+from probes.cli.main import main
+from probes.load.dataset import load_dataset
+from probes.model.report import Report
+from probes.model.status import Status
+from probes.model.text import plain
+from probes.prober.endpoints import REGISTRY
+from probes.prober.endpoints.registry import Grade, ProbeContext, ProbeSpec, deviation, passed
+from probes.prober.run import ProbeConfig, run_probes, tally
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-cli-test-Pw7s2KdX"
@@ -200,7 +200,7 @@ def test_tally_takes_the_majority_and_ties_go_to_the_worse_grade() -> None:
     assert (grade.status, grade.runs, grade.agreeing) == (Status.PASS, 3, 2)
     assert grade.message == "2 of 3 runs: same (other runs: 1 pass with deviation)"
     assert tally([passed("a"), deviation("b")]).status is Status.DEVIATION
-    from probes.endpoints.registry import untested
+    from probes.prober.endpoints.registry import untested
 
     grade = tally([untested("no call"), passed("called"), untested("no call")])
     assert (grade.status, grade.agreeing) == (Status.PASS, 1), "untested runs count only when all are"
@@ -356,16 +356,16 @@ def test_a_server_that_stops_mid_answer_is_still_graded_fail(tmp_path: Path) -> 
 
 def test_aioc_starts_without_loading_the_prober() -> None:
     code = (
-        "import sys; from probes.cli import build_parser; build_parser(); "
-        "print(sorted(m for m in ('openai', 'probes.endpoints', 'probes.prober', 'httpx', 'websockets') "
-        "if m in sys.modules))"
+        "import sys; from probes.cli.main import build_parser; build_parser(); "
+        "mods = ('openai', 'probes.prober.endpoints', 'probes.prober.run', 'httpx', 'websockets'); "
+        "print(sorted(m for m in mods if m in sys.modules))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
 
 
 def test_the_prober_page_documents_every_option_and_exit_code() -> None:
-    from probes.cli import build_parser
+    from probes.cli.main import build_parser
 
     page = (ROOT / "docs" / "prober.md").read_text(encoding="utf-8")
     parser = build_parser()

@@ -14,13 +14,13 @@ import pytest
 from refserver import FaultServer, RefServer
 from refserver.websocket import WebSocketServer
 
-from probes.catalog import RowKind
-from probes.control import LABEL, PREFIX
-from probes.dataset import load_dataset
-from probes.discovery import Discovery, Kind, listed_models
-from probes.prober import Outcome, ProbeConfig, probe_run, report_json
-from probes.report import Report
-from probes.status import Status
+from probes.load.dataset import load_dataset
+from probes.model.catalog import RowKind
+from probes.model.report import Report
+from probes.model.status import Status
+from probes.prober.control import LABEL, PREFIX
+from probes.prober.discovery import Discovery, Kind, listed_models
+from probes.prober.run import Outcome, ProbeConfig, probe_run, report_json
 
 ROOT = Path(__file__).resolve().parents[1]
 ENDPOINT_ROWS = {row["id"] for row in json.loads((ROOT / "data/catalog/endpoints.json").read_text())["rows"]}

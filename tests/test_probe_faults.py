@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from refserver import FaultServer, RefServer
 
-from probes.dataset import load_dataset
-from probes.prober import ProbeConfig, report_json, run_probes
-from probes.redact import REDACTED
-from probes.report import Report
-from probes.status import Status
+from probes.load.dataset import load_dataset
+from probes.model.redact import REDACTED
+from probes.model.report import Report
+from probes.model.status import Status
+from probes.prober.run import ProbeConfig, report_json, run_probes
 
 ROOT = Path(__file__).resolve().parents[1]
 ENDPOINT_ROWS = {row["id"] for row in json.loads((ROOT / "data/catalog/endpoints.json").read_text())["rows"]}

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from refserver import DEVIATIONS, RefServer
 
-from probes.cli import main
-from probes.dataset import load_dataset
-from probes.endpoints import REGISTRY
-from probes.prober import ProbeConfig, report_json, run_probes
-from probes.report import Report
-from probes.status import Status
+from probes.cli.main import main
+from probes.load.dataset import load_dataset
+from probes.model.report import Report
+from probes.model.status import Status
+from probes.prober.endpoints import REGISTRY
+from probes.prober.run import ProbeConfig, report_json, run_probes
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-aioc-test-7Hq2vLx9Rk4pWm3Z"

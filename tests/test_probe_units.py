@@ -9,15 +9,15 @@ import zlib
 import httpx
 import pytest
 
-from probes import sse
-from probes.endpoints.grading import quote, route_problem
-from probes.endpoints.jsoncheck import is_json_prefix, pick_schema_problems
-from probes.http import EVIDENCE_HEAD_CHARS, Exchange
-from probes.prober import api_root, base_url_problem, safe_message
-from probes.redact import PRIVATE_HOST, REDACTED, Redactor, redact_base_url
-from probes.samples import png_square, sniff_media, wav_tone
-from probes.status import Status
-from probes.text import check_one_line
+from probes.model.redact import PRIVATE_HOST, REDACTED, Redactor, redact_base_url
+from probes.model.status import Status
+from probes.model.text import check_one_line
+from probes.prober import sse
+from probes.prober.endpoints.grading import quote, route_problem
+from probes.prober.endpoints.jsoncheck import is_json_prefix, pick_schema_problems
+from probes.prober.http import EVIDENCE_HEAD_CHARS, Exchange
+from probes.prober.run import api_root, base_url_problem, safe_message
+from probes.prober.samples import png_square, sniff_media, wav_tone
 
 
 @pytest.mark.parametrize(

@@ -24,14 +24,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from refserver.faults import KEY_MARK, Hostile, HostileServer
 
-from probes.cli import build_parser, main
-from probes.dataset import load_dataset
-from probes.formats import FailOn, to_junit, to_markdown
-from probes.prober import ProbeConfig, probe_run, report_json
-from probes.redact import CUT_PREFIX, REDACTED
-from probes.report import Report
-from probes.status import Status
-from probes.text import plain
+from probes.cli.formats import FailOn, to_junit, to_markdown
+from probes.cli.main import build_parser, main
+from probes.load.dataset import load_dataset
+from probes.model.redact import CUT_PREFIX, REDACTED
+from probes.model.report import Report
+from probes.model.status import Status
+from probes.model.text import plain
+from probes.prober.run import ProbeConfig, probe_run, report_json
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = load_dataset(ROOT / "data").catalog

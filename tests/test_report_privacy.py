@@ -27,11 +27,11 @@ from conftest import DATA, ROOT, write_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from probes.cli import main
-from probes.dataset import DataError, check_report, load_dataset, parse_model
-from probes.http import KEPT_REQUEST_HEADERS, KEPT_RESPONSE_HEADERS
-from probes.redact import redact_base_url
-from probes.report import SCHEMA_REF, Report
+from probes.cli.main import main
+from probes.load.dataset import DataError, check_report, load_dataset, parse_model
+from probes.model.redact import redact_base_url
+from probes.model.report import SCHEMA_REF, Report
+from probes.prober.http import KEPT_REQUEST_HEADERS, KEPT_RESPONSE_HEADERS
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

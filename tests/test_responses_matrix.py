@@ -2,7 +2,7 @@
 
 The expected rows, marks and summary figures are read from the seed page
 (``../shared/seeds/responses-features.md`` beside the clone), not typed here; the page figures are
-recomputed in this file from the loaded reports, independently of ``probes.tables``.
+recomputed in this file from the loaded reports, independently of ``probes.matrix.tables``.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import page, write_json
 
-from probes.dataset import Dataset, LoadedReport, load_dataset
-from probes.merge import merge
-from probes.report import Origin
-from probes.status import Status
-from probes.tables import build_matrix
+from probes.load.dataset import Dataset, LoadedReport, load_dataset
+from probes.matrix.merge import merge
+from probes.matrix.tables import build_matrix
+from probes.model.report import Origin
+from probes.model.status import Status
 
 DATA = Path(__file__).parents[1] / "data"
 SEED = Path(__file__).parents[2] / "shared" / "seeds" / "responses-features.md"

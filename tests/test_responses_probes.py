@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from refserver.responses_features import GAPS, ResponsesRefServer
 
-from probes.dataset import load_dataset
-from probes.endpoints import REGISTRY, ProbeSpec
-from probes.prober import ProbeConfig, run_probes
-from probes.report import Report, Result
-from probes.status import Status
+from probes.load.dataset import load_dataset
+from probes.model.report import Report, Result
+from probes.model.status import Status
+from probes.prober.endpoints import REGISTRY, ProbeSpec
+from probes.prober.run import ProbeConfig, run_probes
 
 DATA = load_dataset(Path(__file__).resolve().parents[1] / "data")
-MODULE = "probes.endpoints.responses_features"
+MODULE = "probes.prober.endpoints.responses_features"
 
 
 def feature_probes() -> dict[str, ProbeSpec]:

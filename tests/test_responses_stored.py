@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 from refserver.stored import FAULTS, StoredRefServer
 
-from probes.dataset import load_dataset
-from probes.endpoints import REGISTRY, ProbeSpec, responses_compact
-from probes.prober import ProbeConfig, run_probes
-from probes.report import Report, Result
-from probes.status import Status
+from probes.load.dataset import load_dataset
+from probes.model.report import Report, Result
+from probes.model.status import Status
+from probes.prober.endpoints import REGISTRY, ProbeSpec, responses_compact
+from probes.prober.run import ProbeConfig, run_probes
 
 DATA = load_dataset(Path(__file__).resolve().parents[1] / "data")
 MODULES = {
-    "probes.endpoints.responses_conversations": "conversation",
-    "probes.endpoints.responses_file_search": "file-search",
-    "probes.endpoints.responses_prompts": "prompt-templates",
-    "probes.endpoints.responses_compact": "compact",
+    "probes.prober.endpoints.responses_conversations": "conversation",
+    "probes.prober.endpoints.responses_file_search": "file-search",
+    "probes.prober.endpoints.responses_prompts": "prompt-templates",
+    "probes.prober.endpoints.responses_compact": "compact",
 }
 PROBES: dict[str, ProbeSpec] = {row: s for row, s in REGISTRY.items() if s.func.__module__ in MODULES}
 ROWS = sorted(PROBES)

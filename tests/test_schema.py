@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from probes.report import SCHEMA_REF
-from probes.status import Status
+from probes.model.report import SCHEMA_REF
+from probes.model.status import Status
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "gen_schema.py"

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from probes.catalog import Matrix
-from probes.dataset import Dataset, load_dataset
-from probes.merge import Cell, merge
-from probes.report import SOURCED_FROM, Origin, Report
-from probes.status import Status
-from probes.text import plain
+from probes.load.dataset import Dataset, load_dataset
+from probes.matrix.merge import Cell, merge
+from probes.model.catalog import Matrix
+from probes.model.report import SOURCED_FROM, Origin, Report
+from probes.model.status import Status
+from probes.model.text import plain
 
 DATA = Path(__file__).parents[1] / "data"
 SEEDS = Path(__file__).parents[2] / "shared" / "seeds"

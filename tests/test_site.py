@@ -11,9 +11,9 @@ import pytest
 from conftest import build_site, page
 from mkdocs.exceptions import Abort
 
-from probes.dataset import load_dataset
-from probes.status import Status
-from probes.text import plain
+from probes.load.dataset import load_dataset
+from probes.model.status import Status
+from probes.model.text import plain
 
 DATA = load_dataset(Path(__file__).resolve().parents[1] / "data")
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, only_seeds, page, write_json
 from mkdocs.exceptions import Abort
 
-from probes.report import SCHEMA_REF
+from probes.model.report import SCHEMA_REF
 
 
 def manual_report(run_id: str, impl: str, created: str, results: list[dict]) -> dict:

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import only_seeds, page, probed_report, reader_text, write_json
 
-from probes.dataset import load_dataset
-from probes.exports import CSV_FIELDS, HISTORY_FIELDS, SCHEMA_VERSION
-from probes.status import Status
-from probes.tables import CHANGES_SHOWN
+from probes.load.dataset import load_dataset
+from probes.matrix.exports import CSV_FIELDS, HISTORY_FIELDS, SCHEMA_VERSION
+from probes.matrix.tables import CHANGES_SHOWN
+from probes.model.status import Status
 
 STATUSES = {s.value for s in Status}
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -10,7 +10,7 @@ import pytest
 from conftest import page, write_json
 from pydantic import ValidationError
 
-from probes.report import SCHEMA_REF, Report
+from probes.model.report import SCHEMA_REF, Report
 
 NEW = "2026-12-01T00:00:00Z"
 

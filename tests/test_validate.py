@@ -18,9 +18,9 @@ import pytest
 from conftest import write_json
 from mkdocs.exceptions import Abort
 
-from probes.cli import main
-from probes.commands.validate import validate
-from probes.dataset import MAX_DEPTH, MAX_FILE_BYTES, Problem
+from probes.cli.commands.validate import validate
+from probes.cli.main import main
+from probes.load.dataset import MAX_DEPTH, MAX_FILE_BYTES, Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -314,7 +314,7 @@ def test_the_build_refuses_bad_reports_too(data_copy: Path, build, caplog, name:
 
 def test_validate_output_matches_what_the_build_loader_says(data_copy: Path) -> None:
     shutil.copy(BAD / "unknown_row.json", data_copy / "reports/llama-cpp/bad-unknown-row.json")
-    from probes.dataset import DataError, load_dataset
+    from probes.load.dataset import DataError, load_dataset
 
     with pytest.raises(DataError) as caught:
         load_dataset(data_copy)

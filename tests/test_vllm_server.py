@@ -9,7 +9,7 @@ import pytest
 from real_servers import common_facts, probed, stop
 from vllm_server import VLLMServer
 
-from probes.status import Status
+from probes.model.status import Status
 
 ROWS = {"errors.envelope", "responses.basic.non-streaming-multi-turn", "chat.tools"}
 """The rows these tests read beyond the common ones (a full probe is the committed report's job)."""

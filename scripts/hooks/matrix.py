@@ -21,9 +21,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from probes.dataset import DataError, Dataset, load_dataset
-from probes.exports import site_files
-from probes.render import MarkerError, Renderer, implementation_markdown, implementation_page
+from probes.load.dataset import DataError, Dataset, load_dataset
+from probes.matrix.exports import site_files
+from probes.site.render import MarkerError, Renderer, implementation_markdown, implementation_page
 
 log = logging.getLogger("mkdocs.plugins.aioc")
 

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from openai.types.moderation import Categories, CategoryScores
 from websockets.frames import Close, Frame, Opcode
 
-from probes.samples import png_square, wav_tone
+from probes.prober.samples import png_square, wav_tone
 from refserver.fakemodel import Generation, count_tokens, generate
 from refserver.faults import Cooldown
 

@@ -1,0 +1,1 @@
+"""The ``aioc`` command line: one module per command. The top layer; imports any other."""

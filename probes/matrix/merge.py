@@ -1,0 +1,92 @@
+"""Merge reports into cells: per implementation and row, the newest graded result wins.
+
+Reports are ordered by their ``created`` time and then their run id, so the outcome never depends
+on the order files were read in. An ``untested`` result does not hide an older grade (unknown is
+not no); it wins only where nothing was ever graded. Every older result stays as the cell's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from probes.load.dataset import LoadedReport, paused_gc
+from probes.model.report import Origin, Report, Result
+from probes.model.status import Status
+
+
+class Entry(NamedTuple):
+    """One result for a cell, with the report it came from.
+
+    A named tuple, not a dataclass: a merge makes one per result of every report (hundreds of
+    thousands at 10,000 reports), and a tuple is made about three times faster.
+    """
+
+    result: Result
+    source: LoadedReport
+
+    @property
+    def report(self) -> Report:
+        return self.source.report
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What the matrix shows for one implementation and row, and everything said about it before."""
+
+    implementation: str
+    row: str
+    current: Entry
+    history: tuple[Entry, ...]
+
+    @property
+    def status(self) -> Status:
+        return self.current.result.status
+
+    @property
+    def origin(self) -> Origin:
+        return self.current.report.origin
+
+    @property
+    def date(self) -> dt.date:
+        return self.current.report.created.date()
+
+    @property
+    def changes(self) -> list[Entry]:
+        """The entries where the status differed from the one before: the cell's history of changes."""
+        out: list[Entry] = []
+        for entry in self.history:
+            if not out or entry.result.status != out[-1].result.status:
+                out.append(entry)
+        return out
+
+
+def report_order(loaded: LoadedReport) -> tuple[dt.datetime, str]:
+    """The sort key that makes the merge deterministic: time of the run, then its id."""
+    return (loaded.report.created, loaded.report.run_id)
+
+
+def merge(reports: Iterable[LoadedReport]) -> dict[tuple[str, str], Cell]:
+    """Pivot reports into cells keyed by ``(implementation, row)``."""
+    with paused_gc():
+        return _merge(reports)
+
+
+def _merge(reports: Iterable[LoadedReport]) -> dict[tuple[str, str], Cell]:
+    entries: dict[tuple[str, str], list[Entry]] = {}
+    for loaded in sorted(reports, key=report_order):
+        impl = loaded.report.implementation
+        for result in loaded.report.results:
+            key = (impl, result.row)
+            history = entries.get(key)
+            if history is None:
+                history = entries[key] = []
+            history.append(Entry(result, loaded))
+    cells = {}
+    for (impl, row), history in entries.items():
+        # The newest graded entry, else the newest: unknown never hides a grade.
+        current = next((e for e in reversed(history) if e.result.status is not Status.UNTESTED), history[-1])
+        cells[(impl, row)] = Cell(implementation=impl, row=row, current=current, history=tuple(history))
+    return cells
