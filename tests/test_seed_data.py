@@ -1,7 +1,10 @@
 """The hand-entered seed reports must say what the two reference matrices say, cell for cell.
 
-The expected grades are parsed from the seed pages themselves (``../shared/seeds`` beside the
-clone), not typed here, so a wrong, missing or extra cell in ``data/reports`` fails this test.
+The expected grades are parsed from the seed tables, not typed here, so a wrong, missing or extra
+cell in ``data/reports`` fails this test. The tables are committed as fixtures
+(``tests/fixtures/seeds``: the two pages' tables, facts only, without their prose), so this runs on
+every clone; where the pages themselves are beside the clone (``../shared/seeds``), a test checks
+that the fixtures still hold every cell they hold.
 Probed runs exist to overrule the seeds, so only the hand-entered reports copied from those pages
 (manual, dated before the sourced re-entries of ``SOURCED_FROM``) are merged. A later sourced
 re-entry may change a seed's grade only by saying so, and that is checked here too.
@@ -25,14 +28,11 @@ from probes.model.status import Status
 from probes.model.text import plain
 
 DATA = Path(__file__).parents[1] / "data"
-SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 CORE_PAGE = SEEDS / "matrix-core.md"
 FEATURES_PAGE = SEEDS / "matrix-features.md"
-
-pytestmark = pytest.mark.skipif(
-    not (CORE_PAGE.is_file() and FEATURES_PAGE.is_file()),
-    reason="the reference matrices (shared/seeds/*.md beside the clone) are not available",
-)
+PUBLISHED_SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
+"""The published pages the fixtures were copied from, when a checkout has them beside it."""
 
 CORE_MARKS = {
     "✅": Status.PASS,
@@ -83,7 +83,7 @@ def seed_cells(text: str) -> Iterator[SeedCell]:
     while index < len(lines):
         line = lines[index]
         if line.endswith("¶"):
-            section = line.removesuffix("¶").strip()
+            section = line.removesuffix("¶").strip().lstrip("#").strip()
         is_header = line.startswith("|") and index + 1 < len(lines) and lines[index + 1].startswith("|---")
         if not is_header:
             index += 1
@@ -242,3 +242,14 @@ def test_a_sourced_re_entry_changes_a_seed_grade_only_by_saying_so() -> None:
             else:
                 assert not result.message.startswith("Grade changed"), f"{report.run_id} {result.row}"
     assert checked > 40
+
+
+@pytest.mark.parametrize("name", [CORE_PAGE.name, FEATURES_PAGE.name])
+def test_the_fixtures_hold_every_cell_of_the_published_page(name: str) -> None:
+    """The committed tables are the published ones, cell for cell (run where the pages are at hand)."""
+    published = PUBLISHED_SEEDS / name
+    if not published.is_file():
+        pytest.skip(f"the published page {name} is not beside this clone (../shared/seeds)")
+    fixture = list(seed_cells((SEEDS / name).read_text(encoding="utf-8")))
+    assert fixture, f"no cells parsed from the fixture {name}"
+    assert fixture == list(seed_cells(published.read_text(encoding="utf-8")))
