@@ -24,6 +24,7 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TextIO
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -52,7 +53,7 @@ KEY_VARIABLE = "AIOC_API_KEY"
 class _Tee(io.TextIOBase):
     """Passes stderr through and keeps ``aioc probe``'s own problem lines for the summary."""
 
-    def __init__(self, target: io.TextIOBase) -> None:
+    def __init__(self, target: TextIO) -> None:
         self.target = target
         self.problems: list[str] = []
         self._line = ""

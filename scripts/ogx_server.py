@@ -146,7 +146,8 @@ class OGXServer(RealServer):
         super().__init__()
         self.python = installed_python("ogx", "OGX_PYTHON")
         self.tiktoken = tiktoken_file()
-        self.backend = LlamaServer(n_predict=BACKEND_TOKEN_CAP)
+        self.llama = LlamaServer(n_predict=BACKEND_TOKEN_CAP)
+        self.backend = self.llama  # started and stopped with this server by RealServer
 
     def prepare(self) -> None:
         assert self.backend is not None and self.workdir is not None
@@ -193,7 +194,7 @@ class OGXServer(RealServer):
             "`inline::localfs` files, `inline::auto` file processing, `inline::faiss` vector stores, "
             "`inline::file-search` tools, "
             "`inline::builtin` responses and sqlite storage. Behind it, a llama-server on 127.0.0.1 "
-            f"(`{self.backend.version()}`, `{' '.join(self.backend.flags())}`, its own API key) serves "
+            f"(`{self.backend.version()}`, `{' '.join(self.llama.flags())}`, its own API key) serves "
             f"the model as `{self.served_model}` and its embeddings as `{self.embedding_model}`. "
             f"{BASE_MODEL_WORDS}"
         )

@@ -83,6 +83,18 @@ class Matrix(DataModel):
     footnotes: bool = Field(default=True, description="Number cell footnotes and list them under the table.")
     retired: bool = Field(default=False, description="List the catalog's retired rows after the tables.")
     summary: bool = Field(default=False, description="Show the computed Summary and details tables.")
+    row_header: OneLine = Field(
+        default="Endpoint / behaviour",
+        min_length=1,
+        max_length=60,
+        description="The label over the row titles: what one row of this matrix is.",
+    )
+    """Display option, here rather than in the template, so that the page never decides by a matrix's id."""
+    show_method: bool = Field(
+        default=False,
+        description="Show an endpoint row's HTTP method before its title.",
+    )
+    """Display option: a matrix that mixes endpoints with behaviours shows which rows are routes."""
 
     @property
     def row_ids(self) -> list[str]:
@@ -118,4 +130,5 @@ class Catalog(DataModel):
     @property
     def retired_rows(self) -> list[Row]:
         """Rows no longer routed upstream, oldest retirement first."""
-        return sorted((r for r in self.rows.values() if r.retired), key=lambda r: (r.retired.date, r.id))
+        retired = [(r.retired.date, r.id, r) for r in self.rows.values() if r.retired]
+        return [row for _, _, row in sorted(retired, key=lambda item: item[:2])]

@@ -65,7 +65,7 @@ def _safe_link(url: str) -> bool:
 def _inline_renderer() -> MarkdownIt:
     md = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False})
     md.enable(["backticks", "emphasis", "link", "escape", "entity"])
-    md.validateLink = _safe_link
+    md.validateLink = _safe_link  # type: ignore[method-assign]  # markdown-it's documented hook
     return md
 
 
