@@ -381,6 +381,24 @@ def test_a_base_url_on_a_private_host_is_refused_with_its_redacted_form(
     assert message.endswith(f"as aioc probe does: {scheme}://private.invalid/v1")
 
 
+@FAST
+@given(scheme=st.sampled_from(["http", "https"]), host=private_host, port=port, first=st.booleans())
+def test_every_other_base_url_follows_the_base_url_rules(
+    scheme: str, host: str, port: str, first: bool
+) -> None:
+    """A copied source may name more endpoints than one; each is held to ``base_url``'s rules."""
+    if host.startswith("[") and ipaddress.ip_address(host.strip("[]")).is_unspecified:
+        return
+    report = probed()
+    private = f"{scheme}://{host}{port}/v1"
+    public = "https://api.example.com"
+    report["other_base_urls"] = [private, public] if first else [public, private]
+    [(where, message)] = problems_of(report)
+    assert where == "other_base_urls"
+    assert message.startswith(f"[{0 if first else 1}] names a private host")
+    assert message.endswith(f"as aioc probe does: {scheme}://private.invalid/v1")
+
+
 def test_committed_probed_reports_keep_their_loopback_base_url() -> None:
     files = sorted((DATA / "reports").rglob("*.json"))
     probed_files = [json.loads(f.read_text(encoding="utf-8")) for f in files]

@@ -270,6 +270,21 @@ UNSTATED_REASON = "without a stated reason"
 """The words the first seed reports used for a deviation whose source gave no reason."""
 
 
+def _publishable_base_url(value: str) -> str:
+    """An endpoint a report may publish: http(s), no credentials or query, no private host."""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an http(s) URL")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("must not carry credentials, a query or a fragment; store it redacted")
+    if parts.hostname != PRIVATE_HOST and publishable_host(parts.hostname) != parts.hostname:
+        raise ValueError(
+            "names a private host (an IP address, a single-label name or a private-use suffix) —"
+            f" store it redacted, as aioc probe does: {redact_base_url(value)}"
+        )
+    return value
+
+
 class Report(DataModel):
     """One probe run, or one hand-entered snapshot of a published source."""
 
@@ -281,6 +296,10 @@ class Report(DataModel):
     created: AwareDatetime
     models: list[PublicOneLine] = Field(default_factory=list)
     base_url: str | None = Field(default=None, max_length=500)
+    other_base_urls: list[str] = Field(default_factory=list, max_length=20)
+    """Further endpoints behind the same results, when a copied source names more than one (a test
+    suite recorded against two hosts of one provider); ``base_url`` holds the first. A probe run
+    talks to one server, so the prober never writes this."""
     prober: PublicOneLine | None = None
     source: PublicUrl | None = None
     source_note: PublicProse = ""
@@ -299,18 +318,18 @@ class Report(DataModel):
     @field_validator("base_url")
     @classmethod
     def _redacted_base_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError("must be an http(s) URL")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ValueError("must not carry credentials, a query or a fragment; store it redacted")
-        if parts.hostname != PRIVATE_HOST and publishable_host(parts.hostname) != parts.hostname:
-            raise ValueError(
-                "names a private host (an IP address, a single-label name or a private-use suffix) —"
-                f" store it redacted, as aioc probe does: {redact_base_url(value)}"
-            )
+        return None if value is None else _publishable_base_url(value)
+
+    @field_validator("other_base_urls")
+    @classmethod
+    def _redacted_other_base_urls(cls, value: list[str]) -> list[str]:
+        for index, url in enumerate(value):
+            if len(url) > 500:
+                raise ValueError(f"[{index}] is longer than 500 characters")
+            try:
+                _publishable_base_url(url)
+            except ValueError as exc:
+                raise ValueError(f"[{index}] {exc}") from None
         return value
 
     @model_validator(mode="after")
