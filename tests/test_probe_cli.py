@@ -211,7 +211,8 @@ def test_prober_repeats_a_registered_flaky_probe(flawed: RefServer) -> None:
     answers = iter([passed("worked"), deviation("did not"), passed("worked")])
 
     async def sometimes(ctx: ProbeContext) -> Grade:
-        await ctx.http.get("/v1/models", label="list")
+        ask = {"model": "ref-chat", "messages": [{"role": "user", "content": "Hi."}], "max_tokens": 1}
+        await ctx.send(ctx.route(), ask, label="ask")  # the row's own route, as every probe's
         return next(answers)
 
     registry = {"chat.tools": ProbeSpec(row="chat.tools", func=sometimes, flaky=True)}

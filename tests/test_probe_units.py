@@ -14,7 +14,7 @@ from probes.model.status import Status
 from probes.model.text import check_one_line
 from probes.prober import sse
 from probes.prober.endpoints.grading import quote, route_problem
-from probes.prober.endpoints.jsoncheck import is_json_prefix, pick_schema_problems
+from probes.prober.endpoints.jsoncheck import is_json_prefix, pick_schema_problems, read_reply
 from probes.prober.http import EVIDENCE_HEAD_CHARS, Exchange
 from probes.prober.run import api_root, base_url_problem, safe_message
 from probes.prober.samples import png_square, sniff_media, wav_tone
@@ -87,6 +87,23 @@ def test_sse_framing() -> None:
 )
 def test_json_prefix(text: str, prefix: bool) -> None:
     assert is_json_prefix(text) is prefix
+
+
+@pytest.mark.parametrize(
+    ("text", "hit_limit", "parsed", "cut"),
+    [
+        ('{"a": 1}', True, True, False),
+        ('{"a": 1', True, False, True),
+        ('{"a": 1', False, False, False),  # unfinished, yet the server says the limit did not stop it
+        ("Sure! Here is JSON", True, False, False),
+    ],
+)
+def test_one_judgement_of_a_reply_cut_before_its_json_closed(
+    text: str, hit_limit: bool, parsed: bool, cut: bool
+) -> None:
+    reply = read_reply(text, hit_limit=hit_limit)
+    assert (reply.parsed, reply.cut) == (parsed, cut)
+    assert reply.value == ({"a": 1} if parsed else None)
 
 
 def test_schema_check() -> None:

@@ -43,7 +43,9 @@ def probe_run(server: ResponsesRefServer, rows: list[str] = ROWS) -> dict[str, R
         deadline=120,
         implementation_version="reference",
     )
-    report = asyncio.run(run_probes(config, [DATA.row(r) for r in rows], registry=PROBES))
+    report = asyncio.run(
+        run_probes(config, [DATA.row(r) for r in rows], catalog=DATA.catalog.rows, registry=PROBES)
+    )
     Report.model_validate(report.model_dump(by_alias=True))
     return {result.row: result for result in report.results}
 

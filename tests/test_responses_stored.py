@@ -41,7 +41,9 @@ def probe_run(server: StoredRefServer, rows: list[str] = ROWS) -> dict[str, Resu
         deadline=120,
         implementation_version="reference",
     )
-    report = asyncio.run(run_probes(config, [DATA.row(r) for r in rows], registry=PROBES))
+    report = asyncio.run(
+        run_probes(config, [DATA.row(r) for r in rows], catalog=DATA.catalog.rows, registry=PROBES)
+    )
     Report.model_validate(report.model_dump(by_alias=True))
     return {result.row: result for result in report.results}
 

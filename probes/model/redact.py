@@ -60,12 +60,13 @@ def printable(text: str, *, lines: bool = False) -> str:
     """Server text that a terminal, an XML file or a UTF-8 file takes as plain characters.
 
     Escape sequences (colours, cursor moves, window titles, hyperlinks) go whole, other control
-    characters one by one, so that a server cannot rewrite the screen or break a JUnit file. With
-    ``lines`` newlines and tabs stay (an evidence excerpt); otherwise they become spaces.
+    characters one by one, so that a server cannot rewrite the screen or break a JUnit file. Tabs
+    become spaces (a tab is a control character, and no output needs one). With ``lines`` newlines
+    stay (an evidence excerpt); otherwise they become spaces too.
     """
     text = text.replace("\r\n", "\n") if lines else text.replace("\r", "\n")
-    text = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
-    return text if lines else text.replace("\n", " ").replace("\t", " ")
+    text = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text.replace("\t", " ")))
+    return text if lines else text.replace("\n", " ")
 
 
 _PRIVATE_SUFFIXES = (

@@ -28,16 +28,37 @@ control checks that a path that cannot exist is not refused the same way."""
 LABEL = "negative control: a path that cannot exist"
 
 
+class RouteDrift(Exception):
+    """A probe graded a row with a route of its own without sending anything to that route."""
+
+
+def on_route(row: Row, method: str, path: str) -> bool:
+    """Whether a request went to the row's route: its method, and its path with ``{id}`` filled."""
+    if not row.path or method != row.method:
+        return False
+    pattern = "^" + re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(row.path)) + "$"
+    return re.match(pattern, path.partition("?")[0]) is not None
+
+
 def decisive(row: Row, exchanges: Sequence[Exchange]) -> Exchange | None:
-    """The exchange a row's grade rests on: the first to the row's own path, else the first made."""
+    """The exchange a row's grade rests on, or None when nothing was sent.
+
+    For a row with a route of its own it is the first exchange to that route; a probe that sent
+    some but none there has drifted from the catalog, and :class:`RouteDrift` names both. A row
+    without a route (a behaviour of the API, ``server.api_key``) rests on the first exchange made.
+    """
     if not exchanges:
         return None
-    if row.path:
-        pattern = re.compile("^" + re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(row.path)) + "$")
-        for exchange in exchanges:
-            if pattern.match(exchange.path.partition("?")[0]):
-                return exchange
-    return exchanges[0]
+    if not row.path:
+        return exchanges[0]
+    for exchange in exchanges:
+        if on_route(row, exchange.method, exchange.path):
+            return exchange
+    sent = ", ".join(sorted({f"{e.method} {e.path.partition('?')[0]}" for e in exchanges}))
+    raise RouteDrift(
+        f"the probe of {row.id!r} sent nothing to its row's route `{row.method} {row.path}` "
+        f"(it sent {sent}): the probe and the catalog disagree"
+    )
 
 
 def _shape(exchange: Exchange) -> object:
@@ -96,8 +117,17 @@ class NegativeControl:
     async def check(
         self, row: Row, grade: Grade, exchanges: Sequence[Exchange]
     ) -> tuple[Grade, Exchange | None]:
-        """The grade once compared with the control, and the control exchange when it mattered."""
-        real = decisive(row, exchanges)
+        """The grade once compared with the control, and the control exchange when it mattered.
+
+        A grade that claims the row's route answered, from a probe that never asked that route, is
+        taken back as untested, naming the row and the route (:class:`RouteDrift`).
+        """
+        try:
+            real = decisive(row, exchanges)
+        except RouteDrift as drift:
+            if grade.status in (Status.PASS, Status.DEVIATION):
+                return untested(str(drift)), None
+            return grade, None  # a probe stopped before its row's route (a failed setup step) stands
         if real is None or real.status is None or real.error or not real.usual_key:
             return grade, None  # a probe that chose the key itself (the auth probe) grades refusals
         refused = real.status in (401, 403)

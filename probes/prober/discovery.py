@@ -180,8 +180,8 @@ class Discovery:
 
     def why_none(self, kind: Kind, option: str) -> str:
         """The reason a row needing ``kind`` is untested when nothing was picked for it."""
-        if self.problem:
-            return f"no {kind.value} model: /v1/models {self.problem}; pass {option} NAME"
+        if self.problem and self.exchange is not None:
+            return f"no {kind.value} model: {self.exchange.path} {self.problem}; pass {option} NAME"
         if not self.listed:
             return f"the server lists no models, so there is no {kind.value} model; pass {option} NAME"
         if len(self.listed) == 1:
@@ -224,9 +224,10 @@ _SERVES = {Kind.EMBEDDING: "embeddings", Kind.CHAT: "chat"}
 """What a model of a kind serves, as a reason says it."""
 
 
-async def discover(session: Session, timeout: float) -> Discovery:
-    """GET /v1/models once and classify what it lists; never raises."""
-    exchange = await session.get("/v1/models", label="model discovery", timeout=timeout, read_limit=4_000_000)
+async def discover(session: Session, timeout: float, path: str) -> Discovery:
+    """GET the model list at ``path`` (the catalog's ``models.list`` route) once and classify what it
+    lists; never raises."""
+    exchange = await session.get(path, label="model discovery", timeout=timeout, read_limit=4_000_000)
     found = Discovery(exchange=exchange)
     if exchange.error:
         found.problem = f"could not be read ({exchange.error})"

@@ -1,14 +1,14 @@
 """Run every registered probe against one server and build the report of the run.
 
-A run first reads ``/v1/models`` (model discovery, and the check that the server is there at all),
-then probes concurrently up to a bound, each probe under its own time limit, the whole run under a
-deadline. Flaky behaviour probes run ``runs`` times and keep the tally. A probe answered 429 Too
-Many Requests (a rate limit, a gateway's cooldown) runs again after the wait the server asks for,
-a few times at most, and is left untested if the 429 stays. Every grade that claims a
-route answered is checked against a negative control (:mod:`probes.prober.control`). Nothing is dropped:
-a probe that cannot run, is cut off or breaks is still graded, with the reason, and keeps whatever
-evidence it gathered. The report is the same pydantic model the site reads, so an invalid report
-can never be written.
+A run first reads the model list at the ``models.list`` row's route (model discovery, and the
+check that the server is there at all), then probes concurrently up to a bound, each probe under
+its own time limit, the whole run under a deadline. Flaky behaviour probes run ``runs`` times and
+keep the tally. A probe answered 429 Too Many Requests (a rate limit, a gateway's cooldown) runs
+again after the wait the server asks for, a few times at most, and is left untested if the 429
+stays. Every grade that claims a route answered is checked against a negative control
+(:mod:`probes.prober.control`). Nothing is dropped: a probe that cannot run, is cut off or breaks
+is still graded, with the reason, and keeps whatever evidence it gathered. The report is the same
+pydantic model the site reads, so an invalid report can never be written.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,8 +42,10 @@ from probes.prober.endpoints.registry import (
     UNREACHED,
     Grade,
     ProbeContext,
+    RouteMissing,
     Target,
     failed,
+    route_of,
     untested,
 )
 from probes.prober.http import (
@@ -64,7 +66,7 @@ class ProbeConfig:
 
     ``timeout`` bounds one probe (all its requests) and, unless ``request_timeout`` is set, each
     request too; ``deadline`` bounds the whole run. ``only`` limits the run to some row ids.
-    ``model`` and ``embedding_model`` are discovered from ``/v1/models`` when not given. ``runs``
+    ``model`` and ``embedding_model`` are discovered from the model list when not given. ``runs``
     is how often a flaky behaviour probe is tried.
     """
 
@@ -190,6 +192,7 @@ class _Run:
     deadline_at: float
     hook: ProgressHook
     control: NegativeControl
+    catalog: Mapping[str, Row]
     causes: Counter[str] = field(default_factory=Counter)
 
     def result(
@@ -230,7 +233,7 @@ class _Run:
                 if self._remaining() > 0:
                     started = True
                     self.hook.started(row.id)
-                    context = ProbeContext(self.target, session, row.id)
+                    context = ProbeContext(self.target, session, row, self.catalog)
                     grade = await self._repeated(spec, context, retried)
                     async with asyncio.timeout(max(0.001, self._remaining())):
                         grade, control = await self.control.check(row, grade, session.exchanges)
@@ -315,6 +318,8 @@ class _Run:
             if limit < self.config.timeout:
                 return untested(self._deadline_words("cut off by"))
             return failed(f"no complete answer within the probe's {self.config.timeout:g} s limit")
+        except RouteMissing as exc:  # the run was given too little of the catalog: say which row
+            return untested(f"not probed: {exc}")
         except Exception as exc:  # a broken probe must not sink the run
             detail = one_line(self.client.redact(f"{type(exc).__name__}: {exc}"), 120).replace("`", "'")
             return untested(f"the probe itself failed: `{detail}`")
@@ -397,16 +402,17 @@ def run_problem(
     *,
     key_given: bool,
     models_status: int | None = None,
+    models_path: str = "the model list",
     passed_any: bool = False,
 ) -> str | None:
     """The one line a run's outcome needs when most rows were stopped by reachability or the key,
-    or when no route passed and most were missing, /v1/models included (a base URL that misses
-    the API)."""
+    or when no route passed and most were missing, the model list included (a base URL that
+    misses the API)."""
     if not probed:
         return None
     if not passed_any and causes[ABSENT] * 2 >= probed and models_status == 404:
         return (
-            f"{causes[ABSENT]} of {probed} routes answered 404, /v1/models too: is the base URL right "
+            f"{causes[ABSENT]} of {probed} routes answered 404, {models_path} too: is the base URL right "
             "(the API's base, usually ending in /v1)?"
         )
     if causes[UNREACHED] * 2 >= probed:
@@ -425,16 +431,24 @@ async def probe_run(
     config: ProbeConfig,
     rows: list[Row],
     *,
+    catalog: Mapping[str, Row] | None = None,
     hook: ProgressHook | None = None,
     registry: dict[str, ProbeSpec] | None = None,
 ) -> Outcome:
     """Probe every row that has a probe (or those in ``config.only``): the report and any run problem.
 
+    ``catalog`` holds the rows whose routes the run borrows: model discovery reads ``models.list``,
+    a Responses behaviour posts to the ``responses`` row's path (see :meth:`ProbeContext.route`);
+    by default it is ``rows``, so a caller probing only some rows passes the whole catalog here.
     Rows without a registered probe are left out of the report: unknown is said by absence. When
-    ``/v1/models`` cannot even be reached, no probe runs: every row is untested with that reason
+    the model list cannot even be reached, no probe runs: every row is untested with that reason
     and the failed exchange as evidence.
     """
     registry = REGISTRY if registry is None else registry
+    routes: Mapping[str, Row] = {row.id: row for row in rows} if catalog is None else catalog
+    if "models.list" not in routes:
+        raise ValueError("the run needs catalog row 'models.list': model discovery reads its route")
+    models_path = route_of(routes["models.list"]).path()
     hook = hook or ProgressHook()
     loop = asyncio.get_running_loop()
     deadline_at = loop.time() + config.deadline
@@ -450,12 +464,21 @@ async def probe_run(
         redactor=redactor,
     ) as client:
         # discovery may take a quarter of the run at most, so a hanging server still gets probed
-        discovery = await discover(client.session(), min(client.timeout, 30.0, config.deadline / 4))
+        discovery = await discover(
+            client.session(), min(client.timeout, 30.0, config.deadline / 4), models_path
+        )
         target = target_for(config, discovery)
         hook.discovered(target, discovery)
         control = NegativeControl(client, target.model or PLACEHOLDER_MODEL)
         run = _Run(
-            config, client, target, asyncio.Semaphore(max(1, config.concurrency)), deadline_at, hook, control
+            config,
+            client,
+            target,
+            asyncio.Semaphore(max(1, config.concurrency)),
+            deadline_at,
+            hook,
+            control,
+            routes,
         )
         if discovery.exchange is not None and discovery.exchange.unreached:
             reason = f"not probed: the server could not be reached ({discovery.exchange.error})"
@@ -489,6 +512,7 @@ async def probe_run(
                 probed,
                 key_given=bool(config.api_key),
                 models_status=discovery.exchange.status if discovery.exchange else None,
+                models_path=models_path,
                 passed_any=any(
                     r.status is Status.PASS and row.kind is RowKind.ENDPOINT
                     for row, r in zip(selected, results, strict=True)
@@ -521,11 +545,12 @@ async def run_probes(
     config: ProbeConfig,
     rows: list[Row],
     *,
+    catalog: Mapping[str, Row] | None = None,
     hook: ProgressHook | None = None,
     registry: dict[str, ProbeSpec] | None = None,
 ) -> Report:
     """The report of :func:`probe_run`, for callers that do not need the run's problem line."""
-    return (await probe_run(config, rows, hook=hook, registry=registry)).report
+    return (await probe_run(config, rows, catalog=catalog, hook=hook, registry=registry)).report
 
 
 def report_json(report: Report) -> str:

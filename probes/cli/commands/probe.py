@@ -397,10 +397,10 @@ def run(args: argparse.Namespace) -> int:
             )
             with Progress(*columns, console=err, transient=True) as progress:
                 hook = LiveProgress(progress, len(rows), redact)
-                outcome = asyncio.run(probe_run(config, rows, hook=hook))
+                outcome = asyncio.run(probe_run(config, rows, catalog=reference.catalog.rows, hook=hook))
         else:
             hook = LineProgress(err, redact)
-            outcome = asyncio.run(probe_run(config, rows, hook=hook))
+            outcome = asyncio.run(probe_run(config, rows, catalog=reference.catalog.rows, hook=hook))
     except (DataError, OSError, RuntimeError, ValueError) as exc:
         print(f"aioc probe: the run failed: {one_line(redact(str(exc)), 200)}", file=sys.stderr)
         return 2

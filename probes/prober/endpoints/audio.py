@@ -15,11 +15,10 @@ def _text_check(data: Any) -> tuple[list[str], str]:
     return [], f"answered text: {quote(data.get('text', ''), 40)}"
 
 
-async def _upload(ctx: ProbeContext, path: str, model: type, what: str) -> Grade:
+async def _upload(ctx: ProbeContext, model: type, what: str) -> Grade:
     files = {"file": ("probe.wav", wav_tone(), "audio/wav")}
-    exchange = await ctx.http.request(
-        "POST",
-        path,
+    exchange = await ctx.send(
+        ctx.route(),
         files=files,
         data={"model": ctx.target.transcription_model},
         label=f"{what} of a 1 s tone",
@@ -30,13 +29,13 @@ async def _upload(ctx: ProbeContext, path: str, model: type, what: str) -> Grade
 @probe("audio.transcriptions")
 async def audio_transcriptions(ctx: ProbeContext) -> Grade:
     """A one-second WAV uploaded as multipart gets a Transcription back."""
-    return await _upload(ctx, "/v1/audio/transcriptions", Transcription, "transcription")
+    return await _upload(ctx, Transcription, "transcription")
 
 
 @probe("audio.translations")
 async def audio_translations(ctx: ProbeContext) -> Grade:
     """A one-second WAV uploaded as multipart gets a Translation back."""
-    return await _upload(ctx, "/v1/audio/translations", Translation, "translation")
+    return await _upload(ctx, Translation, "translation")
 
 
 @probe("audio.speech")
@@ -48,7 +47,7 @@ async def audio_speech(ctx: ProbeContext) -> Grade:
         "voice": "alloy",
         "response_format": "wav",
     }
-    exchange = await ctx.http.post("/v1/audio/speech", payload, label="speech as WAV", read_limit=16_000_000)
+    exchange = await ctx.send(ctx.route(), payload, label="speech as WAV", read_limit=16_000_000)
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
         return problem
     if exchange.truncated:

@@ -1,4 +1,4 @@
-"""Probes of the chat family: /v1/chat/completions, its stream, and the behaviours clients rely on.
+"""Probes of the chat family: chat completions, their stream, and the behaviours clients rely on.
 
 Only ``chat.completions`` and ``chat.stream`` judge the full SDK shape. Behaviour probes read just
 the fields their behaviour needs, so that one deviation shows in one cell, not in every chat row.
@@ -23,12 +23,10 @@ from probes.prober.endpoints.grading import (
     sdk_problems,
     shape_message,
 )
-from probes.prober.endpoints.jsoncheck import PICK_SCHEMA, is_json_prefix, parse_object, pick_schema_problems
+from probes.prober.endpoints.jsoncheck import PICK_SCHEMA, parse_object, pick_schema_problems, read_reply
 from probes.prober.endpoints.registry import Grade, ProbeContext, deviation, failed, passed, probe, untested
 from probes.prober.http import Exchange
 from probes.prober.samples import png_data_url
-
-CHAT = "/v1/chat/completions"
 
 WEATHER_TOOL = {
     "type": "function",
@@ -57,7 +55,7 @@ async def ask(
     ctx: ProbeContext, payload: dict[str, Any], label: str
 ) -> tuple[dict[str, Any] | None, Grade | None]:
     """Send a chat request; the parsed reply, or the grade for a reply with no usable choice."""
-    exchange = await ctx.http.post(CHAT, payload, label=label)
+    exchange = await ctx.send(ctx.route(), payload, label=label)
     return reply_of(ctx, exchange)
 
 
@@ -148,8 +146,8 @@ async def chat_completions(ctx: ProbeContext) -> Grade:
 @probe("chat.stream")
 async def chat_stream(ctx: ProbeContext) -> Grade:
     """``stream: true`` answers SSE chunks the SDK accepts, closed by ``data: [DONE]``."""
-    exchange = await ctx.http.post(
-        CHAT, body(ctx, "Say hello in one word.", stream=True), label="streamed chat"
+    exchange = await ctx.send(
+        ctx.route(), body(ctx, "Say hello in one word.", stream=True), label="streamed chat"
     )
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
         return problem
@@ -181,7 +179,7 @@ async def chat_stream(ctx: ProbeContext) -> Grade:
 async def chat_stream_usage(ctx: ProbeContext) -> Grade:
     """With ``include_usage`` the last chunk before [DONE] has empty choices and the usage."""
     payload = body(ctx, "Say hello in one word.", stream=True, stream_options={"include_usage": True})
-    exchange = await ctx.http.post(CHAT, payload, label="streamed chat with include_usage")
+    exchange = await ctx.send(ctx.route(), payload, label="streamed chat with include_usage")
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
         return problem
     chunks, _stream, problem = stream_chunks(exchange)
@@ -248,14 +246,14 @@ async def chat_json_schema(ctx: ProbeContext) -> Grade:
     if problem:
         return problem
     text = content_of(data)
-    value, parsed = parse_object(text)
-    if not parsed:
-        if finish_of(data) == "length" and is_json_prefix(text):
-            return untested(
-                "the reply reached `max_tokens` before the JSON closed; the schema could not be checked"
-            )
+    reply = read_reply(text, hit_limit=finish_of(data) == "length")
+    if reply.cut:
+        return untested(
+            "the reply reached `max_tokens` before the JSON closed; the schema could not be checked"
+        )
+    if not reply.parsed:
         return deviation(f"the reply is not JSON: {quote(text, 60)}")
-    if problems := pick_schema_problems(value):
+    if problems := pick_schema_problems(reply.value):
         return deviation(f"the reply does not satisfy the schema: it {'; it '.join(problems)}")
     return passed(f"the reply satisfies the schema: {quote(text, 60)}")
 
@@ -273,12 +271,12 @@ async def chat_json_mode(ctx: ProbeContext) -> Grade:
     if problem:
         return problem
     text = content_of(data)
-    value, parsed = parse_object(text)
-    if parsed and isinstance(value, dict):
+    reply = read_reply(text, hit_limit=finish_of(data) == "length")
+    if reply.parsed and isinstance(reply.value, dict):
         return passed(f"the reply is a JSON object: {quote(text, 60)}")
-    if parsed:
+    if reply.parsed:
         return deviation(f"the reply is JSON but not an object: {quote(text, 60)}")
-    if finish_of(data) == "length" and text.lstrip().startswith("{") and is_json_prefix(text):
+    if reply.cut and text.lstrip().startswith("{"):
         return passed("the reply was cut by `max_tokens`; up to there it is a valid JSON object")
     return deviation(f"the reply is not JSON: {quote(text, 60)}")
 
@@ -459,7 +457,7 @@ async def chat_max_tokens(ctx: ProbeContext) -> Grade:
         payload = {"model": ctx.target.model, "messages": [{"role": "user", "content": prompt}], name: 3}
         # three tokens take well under a second; a server that ignores the limit writes on to the
         # end of its context, so this request gets a bound of its own and the row says which limit
-        exchange = await ctx.http.post(CHAT, payload, label=f"{name}: 3", timeout=LIMITED_ANSWER_SECONDS)
+        exchange = await ctx.send(ctx.route(), payload, label=f"{name}: 3", timeout=LIMITED_ANSWER_SECONDS)
         if exchange.timed_out:
             seconds = f"{LIMITED_ANSWER_SECONDS:g} s"
             issues.append(f"`{name}: 3` got no complete answer within {seconds}: the limit looks ignored")

@@ -22,7 +22,7 @@ def _check(data: Any) -> tuple[list[str], str]:
 async def completions(ctx: ProbeContext) -> Grade:
     """POST /v1/completions answers a Completion the SDK type accepts in strict mode."""
     payload = {"model": ctx.target.model, "prompt": "Once upon a time", "max_tokens": 8}
-    exchange = await ctx.http.post("/v1/completions", payload, label="text completion")
+    exchange = await ctx.send(ctx.route(), payload, label="text completion")
     return grade_json(
         exchange, Completion, "text completion", api_key_given=ctx.target.api_key_given, check=_check
     )

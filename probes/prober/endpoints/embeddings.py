@@ -32,7 +32,7 @@ def _check(data: Any) -> tuple[list[str], str]:
 async def embeddings(ctx: ProbeContext) -> Grade:
     """Two inputs with ``encoding_format: float`` give two float vectors of one length."""
     payload = {"model": ctx.target.embedding_model, "input": INPUTS, "encoding_format": "float"}
-    exchange = await ctx.http.post("/v1/embeddings", payload, label="embed two texts")
+    exchange = await ctx.send(ctx.route(), payload, label="embed two texts")
     return grade_json(
         exchange,
         CreateEmbeddingResponse,

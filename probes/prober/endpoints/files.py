@@ -22,5 +22,5 @@ class FileList(BaseModel):
 @probe("files")
 async def files(ctx: ProbeContext) -> Grade:
     """GET /v1/files answers a list of FileObject."""
-    exchange = await ctx.http.get("/v1/files", label="list files")
+    exchange = await ctx.send(ctx.route(), label="list files")
     return grade_json(exchange, FileList, "file list", api_key_given=ctx.target.api_key_given)

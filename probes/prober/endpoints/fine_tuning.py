@@ -23,5 +23,7 @@ class JobList(BaseModel):
 @probe("fine_tuning.jobs")
 async def fine_tuning_jobs(ctx: ProbeContext) -> Grade:
     """GET /v1/fine_tuning/jobs answers a list of FineTuningJob."""
-    exchange = await ctx.http.get("/v1/fine_tuning/jobs?limit=1", label="list fine-tuning jobs")
+    exchange = await ctx.send(
+        route := ctx.route(), path=route.path() + "?limit=1", label="list fine-tuning jobs"
+    )
     return grade_json(exchange, JobList, "job list", api_key_given=ctx.target.api_key_given)

@@ -39,19 +39,15 @@ def _check(data: Any) -> tuple[list[str], str]:
 async def images_generations(ctx: ProbeContext) -> Grade:
     """A prompt gets an ImagesResponse with one decodable image."""
     payload = {"model": ctx.target.image_model, "prompt": "A plain red square.", "n": 1, "size": "1024x1024"}
-    exchange = await ctx.http.post(
-        "/v1/images/generations", payload, label="generate one image", read_limit=IMAGE_READ_LIMIT
-    )
+    exchange = await ctx.send(ctx.route(), payload, label="generate one image", read_limit=IMAGE_READ_LIMIT)
     return grade_json(
         exchange, ImagesResponse, "images response", api_key_given=ctx.target.api_key_given, check=_check
     )
 
 
-async def _upload(ctx: ProbeContext, path: str, label: str, fields: dict[str, str]) -> Grade:
+async def _upload(ctx: ProbeContext, label: str, fields: dict[str, str]) -> Grade:
     files = {"image": ("probe.png", png_square(), "image/png")}
-    exchange = await ctx.http.request(
-        "POST", path, files=files, data=fields, label=label, read_limit=IMAGE_READ_LIMIT
-    )
+    exchange = await ctx.send(ctx.route(), files=files, data=fields, label=label, read_limit=IMAGE_READ_LIMIT)
     return grade_json(
         exchange, ImagesResponse, "images response", api_key_given=ctx.target.api_key_given, check=_check
     )
@@ -61,10 +57,10 @@ async def _upload(ctx: ProbeContext, path: str, label: str, fields: dict[str, st
 async def images_edits(ctx: ProbeContext) -> Grade:
     """A generated PNG and a prompt get an ImagesResponse with one decodable image."""
     fields = {"model": ctx.target.image_model, "prompt": "Make the square blue.", "n": "1"}
-    return await _upload(ctx, "/v1/images/edits", "edit a 64×64 PNG", fields)
+    return await _upload(ctx, "edit a 64×64 PNG", fields)
 
 
 @probe("images.variations")
 async def images_variations(ctx: ProbeContext) -> Grade:
     """The retired variations route: still probed, so the matrix can show where it answers."""
-    return await _upload(ctx, "/v1/images/variations", "vary a 64×64 PNG", {"model": "dall-e-2", "n": "1"})
+    return await _upload(ctx, "vary a 64×64 PNG", {"model": "dall-e-2", "n": "1"})

@@ -1,13 +1,15 @@
 """Small JSON judgements the structured-output probes need, without a schema library.
 
 The probes ask for one fixed schema, so checking it takes a few lines; what needs care is a
-reply cut off by ``max_tokens``: :func:`is_json_prefix` tells a valid start of JSON (the server
-was constraining its output) from text that was never going to be JSON.
+reply cut off by a token limit: :func:`read_reply` is the one place that judges it, and
+:func:`is_json_prefix` tells a valid start of JSON (the server was constraining its output) from
+text that was never going to be JSON.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 PICK_SCHEMA: dict[str, Any] = {
@@ -43,6 +45,29 @@ def parse_object(text: str) -> tuple[Any, bool]:
         return json.loads(text), True
     except (ValueError, TypeError, RecursionError):
         return None, False
+
+
+@dataclass(frozen=True)
+class JsonReply:
+    """A model's reply read as JSON: its value when it parsed; else whether it was cut before it closed."""
+
+    parsed: bool
+    value: Any = None
+    cut: bool = False
+    """A token limit stopped the reply while it was still a valid start of JSON: the server was
+    constraining its output, and the JSON could not be checked (not a deviation)."""
+
+
+def read_reply(text: str, *, hit_limit: bool) -> JsonReply:
+    """The one judgement of a structured reply: JSON, JSON cut by the token limit, or not JSON.
+
+    ``hit_limit`` is the server's own word that the limit stopped the reply (``finish_reason:
+    length``, ``status: incomplete``, or as many tokens as were allowed).
+    """
+    value, parsed = parse_object(text)
+    if parsed:
+        return JsonReply(True, value)
+    return JsonReply(False, cut=hit_limit and is_json_prefix(text))
 
 
 _LITERALS = ("true", "false", "null")

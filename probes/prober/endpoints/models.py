@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote as url_quote
-
 from openai.types import Model
 
 from probes.prober.endpoints.grading import (
@@ -34,7 +32,7 @@ def _list_problems(data: object) -> list[str]:
 @probe("models.list")
 async def models_list(ctx: ProbeContext) -> Grade:
     """GET /v1/models answers OpenAI's list of Model objects."""
-    exchange = await ctx.http.get("/v1/models", label="list models")
+    exchange = await ctx.send(ctx.route(), label="list models")
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
         return problem
     data, problem = json_body(exchange)
@@ -52,7 +50,7 @@ async def models_list(ctx: ProbeContext) -> Grade:
 async def models_retrieve(ctx: ProbeContext) -> Grade:
     """GET /v1/models/{id} describes a model the list names (or the model given, if none listed)."""
     model_id = ctx.target.model
-    listing = await ctx.http.get("/v1/models", label="pick a model id the server lists")
+    listing = await ctx.send(ctx.route("models.list"), label="pick a model id the server lists")
     if listing.ok:
         try:
             ids = [item["id"] for item in listing.json()["data"] if isinstance(item.get("id"), str)]
@@ -62,7 +60,7 @@ async def models_retrieve(ctx: ProbeContext) -> Grade:
             model_id = ids[0]
     if model_id is None:
         return untested("the server lists no model to describe and none was given (pass --model NAME)")
-    exchange = await ctx.http.get(f"/v1/models/{url_quote(model_id, safe='')}", label="describe one model")
+    exchange = await ctx.send(route := ctx.route(), path=route.path(id=model_id), label="describe one model")
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
         return problem
     data, problem = json_body(exchange)

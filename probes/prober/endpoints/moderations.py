@@ -22,7 +22,7 @@ def _check(data: Any) -> tuple[list[str], str]:
 async def moderations(ctx: ProbeContext) -> Grade:
     """A harmless sentence gets a ModerationCreateResponse with one result."""
     payload = {"model": ctx.target.moderation_model, "input": "I like a cup of tea in the morning."}
-    exchange = await ctx.http.post("/v1/moderations", payload, label="moderate one sentence")
+    exchange = await ctx.send(ctx.route(), payload, label="moderate one sentence")
     return grade_json(
         exchange, ModerationCreateResponse, "moderation", api_key_given=ctx.target.api_key_given, check=_check
     )

@@ -29,12 +29,16 @@ ACCEPTED = "the WebSocket upgrade was accepted (101)"
 
 @probe("realtime")
 async def realtime(ctx: ProbeContext) -> Grade:
-    """/v1/realtime accepts a WebSocket upgrade and the session's first event is ``session.created``."""
-    path = "/v1/realtime"
+    """The route accepts a WebSocket upgrade and the session's first event is ``session.created``."""
+    route = ctx.route()
+    path = route.path()
     if model := ctx.target.realtime_model or ctx.target.model:
         path += f"?model={url_quote(model, safe='')}"
-    exchange = await ctx.http.websocket(
-        path, label="WebSocket upgrade and the session's first event", first_event=FIRST_EVENT_SECONDS
+    exchange = await ctx.send(
+        route,
+        path=path,
+        label="WebSocket upgrade and the session's first event",
+        first_event=FIRST_EVENT_SECONDS,
     )
     if exchange.status == 101 and not exchange.error:
         return session_grade(exchange)

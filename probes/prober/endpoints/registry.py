@@ -7,12 +7,14 @@ Probes are registered with :func:`probe` in the family modules of this package. 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote as url_quote
 
 from probes.model.catalog import Family, Row
 from probes.model.status import Status
-from probes.prober.http import Session
+from probes.prober.http import Exchange, Session
 
 AUTH = "auth"
 UNREACHED = "unreached"
@@ -85,13 +87,83 @@ class Target:
         return self.model or PLACEHOLDER_MODEL
 
 
+class RouteMissing(LookupError):
+    """A probe asked for the route of a catalog row the run was not given (or that has no route)."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a catalog row's requests go: its method and its path template (``/v1/models/{id}``).
+
+    Probes take every route from here, so that the catalog is the one place a path is written.
+    ``row`` is the catalog row it comes from, empty for the few setup routes no row names
+    (:mod:`probes.prober.endpoints.setup_routes`).
+    """
+
+    row: str
+    method: str
+    template: str
+
+    def path(self, *segments: str, **ids: str) -> str:
+        """The path with each ``{name}`` filled from ``ids`` and ``segments`` appended, all URL-quoted.
+
+        ``route.path(id=model)`` fills ``/v1/models/{id}``; ``route.path(response_id, "input_items")``
+        reaches a resource under ``/v1/responses`` that no row of its own names.
+        """
+        path = self.template
+        for name, value in ids.items():
+            if "{" + name + "}" not in path:
+                raise RouteMissing(f"the route of catalog row {self.row!r} ({path}) has no {{{name}}}")
+            path = path.replace("{" + name + "}", url_quote(value, safe=""))
+        if "{" in path:
+            raise RouteMissing(f"the route of catalog row {self.row!r} ({path}) still has a placeholder")
+        return "/".join([path, *(url_quote(str(segment), safe="") for segment in segments)])
+
+
+def route_of(row: Row) -> Route:
+    """The route of a catalog row; :class:`RouteMissing` for a row without method and path."""
+    if not row.method or not row.path:
+        raise RouteMissing(f"catalog row {row.id!r} has no method and path")
+    return Route(row.id, row.method, row.path)
+
+
 @dataclass
 class ProbeContext:
-    """Everything one probe may use: the target and an HTTP session that records its evidence."""
+    """Everything one probe may use: the target, its catalog row, the catalog's routes, and an HTTP
+    session that records its evidence."""
 
     target: Target
     http: Session
-    row_id: str
+    row: Row
+    catalog: Mapping[str, Row] = field(default_factory=dict)
+
+    def route(self, row_id: str | None = None) -> Route:
+        """The route of catalog row ``row_id``, by default the probe's own row.
+
+        A probe that needs another row's route (a Responses behaviour posts to the ``responses`` row's
+        path, a server behaviour to ``chat.completions``) names that row, so no probe writes a path.
+        """
+        if row_id is None or row_id == self.row.id:
+            return route_of(self.row)
+        if row_id not in self.catalog:
+            raise RouteMissing(
+                f"the probe of {self.row.id!r} needs the route of catalog row {row_id!r}, "
+                "which this run was not given"
+            )
+        return route_of(self.catalog[row_id])
+
+    async def send(
+        self, route: Route, body: Any = None, *, path: str | None = None, **options: Any
+    ) -> Exchange:
+        """One request to ``route`` with the route's method: a JSON ``body``, or ``files`` and ``data``.
+
+        ``path`` is the route's path once filled in (``route.path(id=...)``, a query added); ``options``
+        are those of :meth:`Session.request` (label, timeout, api_key, …), or of
+        :meth:`Session.websocket` for a ``WS`` route.
+        """
+        if route.method == "WS":
+            return await self.http.websocket(path or route.path(), **options)
+        return await self.http.request(route.method, path or route.path(), json_body=body, **options)
 
 
 ProbeFunc = Callable[[ProbeContext], Awaitable[Grade]]

@@ -27,7 +27,7 @@ def _check(data: Any) -> tuple[list[str], str]:
 async def responses(ctx: ProbeContext) -> Grade:
     """POST /v1/responses answers a Response the SDK type accepts, with text output."""
     payload = {"model": ctx.target.model, "input": "Say hello in one word.", "max_output_tokens": 16}
-    exchange = await ctx.http.post("/v1/responses", payload, label="create a response")
+    exchange = await ctx.send(ctx.route(), payload, label="create a response")
     return grade_json(exchange, Response, "response", api_key_given=ctx.target.api_key_given, check=_check)
 
 
@@ -41,7 +41,7 @@ async def responses_compact(ctx: ProbeContext) -> Grade:
             {"role": "assistant", "content": "Noted: lighthouse."},
         ],
     }
-    exchange = await ctx.http.post("/v1/responses/compact", payload, label="compact a short conversation")
+    exchange = await ctx.send(ctx.route(), payload, label="compact a short conversation")
     return grade_json(
         exchange, CompactedResponse, "compacted response", api_key_given=ctx.target.api_key_given
     )

@@ -1,4 +1,4 @@
-"""Probes of the Responses matrix's Compact section: ``/v1/responses/compact``, ``context_management``.
+"""Probes of the Responses matrix's Compact section: the ``responses.compact`` route, ``context_management``.
 
 Compaction turns a conversation into fewer input items: OpenAI answers a ``response.compaction``
 whose ``output`` keeps the user messages and ends with one ``compaction`` item (opaque
@@ -25,9 +25,17 @@ from probes.prober.endpoints.grading import (
     shape_message,
 )
 from probes.prober.endpoints.registry import Grade, ProbeContext, deviation, failed, passed, probe, untested
-from probes.prober.endpoints.responses_features import ROW, create, request, response_of, tokens, with_issues
+from probes.prober.endpoints.responses_features import (
+    RESPONSES,
+    create,
+    request,
+    response_of,
+    tokens,
+    with_issues,
+)
 
-COMPACT = "/v1/responses/compact"
+COMPACT = "responses.compact"
+"""The catalog row whose route (``POST /v1/responses/compact``) the compaction probes send to."""
 COMPACT_SECONDS = 45.0
 """How long one compaction may take: the probe's whole budget is 60 s by default."""
 
@@ -54,7 +62,9 @@ def user(text: str) -> dict[str, Any]:
 async def compact(ctx: ProbeContext, body: dict[str, Any], label: str) -> tuple[dict[str, Any], Grade | None]:
     """One compaction; the ``response.compaction`` object, or the grade when there is none."""
     limit = time_left(ctx)
-    exchange = await ctx.http.post(COMPACT, {"model": ctx.target.model} | body, label=label, timeout=limit)
+    exchange = await ctx.send(
+        ctx.route(COMPACT), {"model": ctx.target.model} | body, label=label, timeout=limit
+    )
     if exchange.error and not exchange.unreached and exchange.status in (None, 200):
         return {}, untested(
             f"the compaction did not finish within {limit:.0f} s ({exchange.error}); the summary"
@@ -120,7 +130,7 @@ def _users(items: list[dict[str, Any]]) -> list[str]:
     return [i["content"] for i in items if i.get("role") == "user"]
 
 
-@probe(ROW.format("compact.compact-basic-conversation"))
+@probe("responses.compact.compact-basic-conversation")
 async def basic_conversation(ctx: ProbeContext) -> Grade:
     """Four turns compact to the two user messages and one compaction item."""
     data, problem = await compact(ctx, {"input": PLAN}, "compact four turns")
@@ -134,7 +144,7 @@ async def basic_conversation(ctx: ProbeContext) -> Grade:
     return grade
 
 
-@probe(ROW.format("compact.compact-single-message"))
+@probe("responses.compact.compact-single-message")
 async def single_message(ctx: ProbeContext) -> Grade:
     """One user message compacts to that message and one compaction item."""
     data, problem = await compact(ctx, {"input": [user("Hello!")]}, "compact one message")
@@ -143,7 +153,7 @@ async def single_message(ctx: ProbeContext) -> Grade:
     return compaction_grade(data, ["Hello!"], f"compacted to {_types(data)}")
 
 
-@probe(ROW.format("compact.compact-with-tool-calls-dropped"))
+@probe("responses.compact.compact-with-tool-calls-dropped")
 async def tool_calls_dropped(ctx: ProbeContext) -> Grade:
     """Function calls and their outputs are folded into the compaction, not kept as items."""
     turns = [
@@ -164,7 +174,7 @@ async def tool_calls_dropped(ctx: ProbeContext) -> Grade:
     )
 
 
-@probe(ROW.format("compact.compact-with-previous-response-id"))
+@probe("responses.compact.compact-with-previous-response-id")
 async def with_previous_response_id(ctx: ProbeContext) -> Grade:
     """``previous_response_id`` compacts a stored response's history instead of an ``input``."""
     question = "What is the capital of France?"
@@ -185,7 +195,7 @@ async def _followup(
     return await create(ctx, payload, "a response to the compacted output")
 
 
-@probe(ROW.format("compact.compact-roundtrip"))
+@probe("responses.compact.compact-roundtrip")
 async def roundtrip(ctx: ProbeContext) -> Grade:
     """The compacted output, compaction item included, is taken as the input of a new response."""
     data, problem = await compact(ctx, {"input": PLAN}, "compact four turns")
@@ -201,7 +211,7 @@ async def roundtrip(ctx: ProbeContext) -> Grade:
     )
 
 
-@probe(ROW.format("compact.compact-input-items-hides-compaction"))
+@probe("responses.compact.compact-input-items-hides-compaction")
 async def input_items_hide(ctx: ProbeContext) -> Grade:
     """``GET /v1/responses/{id}/input_items`` lists the messages, not the compaction item."""
     data, problem = await compact(
@@ -215,7 +225,7 @@ async def input_items_hide(ctx: ProbeContext) -> Grade:
     if problem:
         return problem
     exchange = await ctx.http.get(
-        f"/v1/responses/{response.get('id')}/input_items", label="the response's input items"
+        ctx.route(RESPONSES).path(str(response.get("id")), "input_items"), label="the response's input items"
     )
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
         return problem
@@ -232,7 +242,7 @@ async def input_items_hide(ctx: ProbeContext) -> Grade:
     return passed(f"{len(found)} input items, none of them the compaction")
 
 
-@probe(ROW.format("compact.compact-chain-through-compaction"))
+@probe("responses.compact.compact-chain-through-compaction")
 async def chain_through(ctx: ProbeContext) -> Grade:
     """A response made from compacted input can be continued with ``previous_response_id``."""
     turns = [
@@ -266,7 +276,7 @@ async def chain_through(ctx: ProbeContext) -> Grade:
     return passed(f"the chain through the compaction was read ({before} → {after} input tokens)")
 
 
-@probe(ROW.format("compact.compact-double-compaction"))
+@probe("responses.compact.compact-double-compaction")
 async def double_compaction(ctx: ProbeContext) -> Grade:
     """Compacting an output that already holds a compaction item gives one compaction item again."""
     data, problem = await compact(
@@ -285,7 +295,7 @@ async def double_compaction(ctx: ProbeContext) -> Grade:
     return compaction_grade(again, ["Topic B discussion"], "compacted twice: one compaction item again")
 
 
-@probe(ROW.format("compact.compact-response-is-retrievable"))
+@probe("responses.compact.compact-response-is-retrievable")
 async def retrievable(ctx: ProbeContext) -> Grade:
     """The compaction's id can be read back with ``GET /v1/responses/{id}``."""
     data, problem = await compact(
@@ -297,7 +307,8 @@ async def retrievable(ctx: ProbeContext) -> Grade:
         return problem
     if not isinstance(data.get("id"), str):
         return failed("the compaction has no `id` to read back")
-    exchange = await ctx.http.get(f"/v1/responses/{data['id']}", label="retrieve the compaction")
+    responses = ctx.route(RESPONSES)
+    exchange = await ctx.http.get(responses.path(data["id"]), label="retrieve the compaction")
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
         return problem
     stored, problem = json_body(exchange)
@@ -307,7 +318,7 @@ async def retrievable(ctx: ProbeContext) -> Grade:
         return failed(f"reading the compaction back gave another object: {quote(exchange.text, 60)}")
     if stored.get("status") != "completed":
         return deviation(f"the stored compaction has status {quote(stored.get('status'))}, not `completed`")
-    return passed(f"`GET /v1/responses/{data['id'][:24]}` returns it")
+    return passed(f"`GET {responses.path()}/{data['id'][:24]}` returns it")
 
 
 def _large_input() -> list[dict[str, Any]]:
@@ -333,7 +344,7 @@ async def _managed(
         else {"context_management": [{"type": "compaction", "compact_threshold": threshold}]}
     )
     limit = time_left(ctx)
-    exchange = await ctx.http.post("/v1/responses", request(ctx, turns, **fields), label=label, timeout=limit)
+    exchange = await ctx.send(ctx.route(RESPONSES), request(ctx, turns, **fields), label=label, timeout=limit)
     if threshold is not None and exchange.error and not exchange.unreached and exchange.status in (None, 200):
         return {}, untested(
             f"the response did not finish within {limit:.0f} s ({exchange.error}); a compaction"
@@ -342,7 +353,7 @@ async def _managed(
     return response_of(ctx, exchange)
 
 
-@probe(ROW.format("compact.context-management-auto-compacts-large-input"))
+@probe("responses.compact.context-management-auto-compacts-large-input")
 async def auto_compacts(ctx: ProbeContext) -> Grade:
     """``context_management`` with a low ``compact_threshold`` compacts a long input before answering."""
     turns = _large_input()
@@ -363,7 +374,7 @@ async def auto_compacts(ctx: ProbeContext) -> Grade:
     )
 
 
-@probe(ROW.format("compact.context-management-no-compact-below-threshold"))
+@probe("responses.compact.context-management-no-compact-below-threshold")
 async def below_threshold(ctx: ProbeContext) -> Grade:
     """An input under ``compact_threshold`` is passed on whole, with no compaction item."""
     plain, problem = await _managed(ctx, [user("Hello!")], None, "a short input")
@@ -382,7 +393,7 @@ async def below_threshold(ctx: ProbeContext) -> Grade:
     return passed(f"no compaction below the threshold ({used} input tokens, as without it)")
 
 
-@probe(ROW.format("compact.context-management-none-does-not-compact"))
+@probe("responses.compact.context-management-none-does-not-compact")
 async def none_does_not_compact(ctx: ProbeContext) -> Grade:
     """Without ``context_management`` even a long input gets no compaction item."""
     data, problem = await _managed(ctx, _large_input(), None, "a long input without context management")

@@ -25,7 +25,7 @@ from probes.prober.endpoints.grading import (
 )
 from probes.prober.endpoints.registry import Grade, ProbeContext, deviation, failed, passed, probe, untested
 from probes.prober.endpoints.responses_features import (
-    ROW,
+    RESPONSES,
     create,
     output_text,
     request,
@@ -33,8 +33,8 @@ from probes.prober.endpoints.responses_features import (
     tokens,
     with_issues,
 )
+from probes.prober.endpoints.setup_routes import CONVERSATIONS
 
-CONVERSATIONS = "/v1/conversations"
 UNKNOWN = "conv_" + "0123456789abcdef" * 3
 """A conversation id of OpenAI's form (``conv_`` and 48 hex digits) that no server has made."""
 
@@ -56,7 +56,7 @@ def user(text: str) -> list[dict[str, Any]]:
 
 async def new_conversation(ctx: ProbeContext, **body: Any) -> tuple[dict[str, Any], Grade | None]:
     """Create a conversation; the object, or the grade when the server made none."""
-    exchange = await ctx.http.post(CONVERSATIONS, body, label="create a conversation")
+    exchange = await ctx.send(CONVERSATIONS, body, label="create a conversation")
     missing = "the conversation created has no `id`"
     return object_with(exchange, "id", str, missing, api_key_given=ctx.target.api_key_given)
 
@@ -71,7 +71,7 @@ def conversation_issues(data: dict[str, Any]) -> list[str]:
 
 async def drop(ctx: ProbeContext, conversation_id: str) -> None:
     """Delete a conversation the probe made (best effort: the answer is kept as evidence only)."""
-    await ctx.http.request("DELETE", f"{CONVERSATIONS}/{conversation_id}", label="delete the conversation")
+    await ctx.http.request("DELETE", CONVERSATIONS.path(conversation_id), label="delete the conversation")
 
 
 async def items(
@@ -79,7 +79,7 @@ async def items(
 ) -> tuple[list[dict[str, Any]], list[str], Grade | None]:
     """The conversation's items (up to 100), the shape issues of the list, or the grade of a failure."""
     exchange = await ctx.http.get(
-        f"{CONVERSATIONS}/{conversation_id}/items?limit=100", label="list the conversation's items"
+        CONVERSATIONS.path(conversation_id, "items") + "?limit=100", label="list the conversation's items"
     )
     missing = "the item list has no `data` list"
     data, problem = object_with(exchange, "data", list, missing, api_key_given=ctx.target.api_key_given)
@@ -110,7 +110,7 @@ def holds(found: list[dict[str, Any]], role: str, text: str) -> bool:
     )
 
 
-@probe(ROW.format("conversation.conversation-basic-workflow"))
+@probe("responses.conversation.conversation-basic-workflow")
 async def basic_workflow(ctx: ProbeContext) -> Grade:
     """A response made in a conversation is stored there: its user input and assistant output."""
     conversation, problem = await new_conversation(ctx, metadata={"topic": "aioc"})
@@ -149,7 +149,7 @@ def dig_id(value: Any) -> Any:
     return value.get("id") if isinstance(value, dict) else value
 
 
-@probe(ROW.format("conversation.conversation-context-loading"))
+@probe("responses.conversation.conversation-context-loading")
 async def context_loading(ctx: ProbeContext) -> Grade:
     """The items a conversation was created with reach the model with the new input."""
     question = "What is my name?"
@@ -182,7 +182,7 @@ async def context_loading(ctx: ProbeContext) -> Grade:
     )
 
 
-@probe(ROW.format("conversation.conversation-multi-turn-and-streaming"))
+@probe("responses.conversation.conversation-multi-turn-and-streaming")
 async def multi_turn_streaming(ctx: ProbeContext) -> Grade:
     """Two turns in one conversation, the second streamed: both are stored, as two responses."""
     conversation, problem = await new_conversation(ctx)
@@ -223,7 +223,7 @@ async def multi_turn_streaming(ctx: ProbeContext) -> Grade:
 
 async def _refusal(ctx: ProbeContext, label: str, **fields: Any) -> tuple[int, str, Grade | None]:
     """Send a request that must be refused; its status and message, or the grade of a wrong answer."""
-    exchange = await ctx.http.post("/v1/responses", request(ctx, user("Hello"), **fields), label=label)
+    exchange = await ctx.send(ctx.route(RESPONSES), request(ctx, user("Hello"), **fields), label=label)
     if exchange.unreached or exchange.error:
         return 0, "", route_problem(exchange, api_key_given=ctx.target.api_key_given)
     status = exchange.status or 0
@@ -234,7 +234,7 @@ async def _refusal(ctx: ProbeContext, label: str, **fields: Any) -> tuple[int, s
     return status, error_message(exchange), None
 
 
-@probe(ROW.format("conversation.conversation-error-handling"))
+@probe("responses.conversation.conversation-error-handling")
 async def error_handling(ctx: ProbeContext) -> Grade:
     """Bad conversation ids and ``conversation`` with ``previous_response_id`` are refused with 4xx."""
     issues: list[str | None] = []
@@ -272,7 +272,7 @@ async def error_handling(ctx: ProbeContext) -> Grade:
     return with_issues(issues, "a malformed id, an unknown id and both ways of chaining at once: all refused")
 
 
-@probe(ROW.format("conversation.conversation-backward-compatibility"))
+@probe("responses.conversation.conversation-backward-compatibility")
 async def backward_compatibility(ctx: ProbeContext) -> Grade:
     """A server with conversations still answers a response created without one."""
     data, problem = await create(ctx, request(ctx, user("Hello world")), "a response without a conversation")

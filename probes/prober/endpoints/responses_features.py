@@ -1,6 +1,7 @@
 """Probes of the Responses API feature matrix: the rows one local server can answer.
 
-Each probe sends real ``POST /v1/responses`` requests and grades the feature from what came back.
+Each probe sends real requests to the ``responses`` row's route (``POST /v1/responses``) and grades
+the feature from what came back.
 The grading rule of this module: ❌ when the feature's effect is absent (the request is refused, or
 a parameter is accepted and visibly not applied); ⚠️ when the effect is there but a field or the
 shape differs from OpenAI's; ? when the model, not the server, left nothing to judge (it never
@@ -14,11 +15,11 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
 from typing import Any
 
 from openai.types.responses import Response, ResponseUsage
 
+from probes.prober.endpoints import schema_cases
 from probes.prober.endpoints.grading import (
     dig,
     error_message,
@@ -28,15 +29,15 @@ from probes.prober.endpoints.grading import (
     sdk_problems,
     shape_message,
 )
-from probes.prober.endpoints.jsoncheck import is_json_prefix, parse_object
+from probes.prober.endpoints.jsoncheck import read_reply
 from probes.prober.endpoints.registry import Grade, ProbeContext, deviation, failed, passed, probe, untested
 from probes.prober.endpoints.response_events import ResponseStream, read_stream
-from probes.prober.endpoints.schema_cases import CASES, SchemaCase, schema_problems
+from probes.prober.endpoints.schema_cases import SchemaCase, schema_problems
 from probes.prober.http import Exchange
 from probes.prober.samples import png_data_url
 
-RESPONSES = "/v1/responses"
-ROW = "responses.{}"
+RESPONSES = "responses"
+"""The catalog row whose route (``POST /v1/responses``) every Responses behaviour probe sends to."""
 LOGPROBS = "message.output_text.logprobs"
 
 MIN_OUTPUT_TOKENS = 16
@@ -70,7 +71,7 @@ async def create(
     ctx: ProbeContext, payload: dict[str, Any], label: str
 ) -> tuple[dict[str, Any], Grade | None]:
     """Send a non-streamed request; the response object, or the grade for an answer that is none."""
-    exchange = await ctx.http.post(RESPONSES, payload, label=label)
+    exchange = await ctx.send(ctx.route(RESPONSES), payload, label=label)
     return response_of(ctx, exchange)
 
 
@@ -84,7 +85,7 @@ async def stream(
     ctx: ProbeContext, payload: dict[str, Any], label: str
 ) -> tuple[ResponseStream, Grade | None]:
     """Send a streamed request; the parsed events, or the grade for an answer that is no event stream."""
-    exchange = await ctx.http.post(RESPONSES, payload | {"stream": True}, label=label)
+    exchange = await ctx.send(ctx.route(RESPONSES), payload | {"stream": True}, label=label)
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
         return ResponseStream(), problem
     events, reason = read_stream(exchange)
@@ -155,7 +156,7 @@ def _basic_check(data: dict[str, Any]) -> list[str]:
     return issues
 
 
-@probe(ROW.format("basic.non-streaming-basic"))
+@probe("responses.basic.non-streaming-basic")
 async def non_streaming_basic(ctx: ProbeContext) -> Grade:
     """A plain text input gets a response object with a message of output text."""
     data, problem = await create(ctx, request(ctx, "Say hello in one word."), "a plain text response")
@@ -188,7 +189,7 @@ def _sequence_issues(events: ResponseStream) -> list[str]:
     return issues
 
 
-@probe(ROW.format("basic.streaming-basic"))
+@probe("responses.basic.streaming-basic")
 async def streaming_basic(ctx: ProbeContext) -> Grade:
     """``stream: true`` gives OpenAI's event sequence from ``response.created`` to the closing event."""
     events, problem = await stream(ctx, request(ctx, "Say hello in one word."), "a streamed response")
@@ -204,7 +205,7 @@ async def streaming_basic(ctx: ProbeContext) -> Grade:
     )
 
 
-@probe(ROW.format("basic.streaming-incremental-content"))
+@probe("responses.basic.streaming-incremental-content")
 async def streaming_incremental(ctx: ProbeContext) -> Grade:
     """The streamed text arrives in several deltas that add up to the final text."""
     events, problem = await stream(
@@ -222,7 +223,7 @@ async def streaming_incremental(ctx: ProbeContext) -> Grade:
     return passed(f"{len(deltas)} deltas that add up to the final text")
 
 
-@probe(ROW.format("basic.non-streaming-multi-turn"))
+@probe("responses.basic.non-streaming-multi-turn")
 async def multi_turn(ctx: ProbeContext) -> Grade:
     """A second turn with ``previous_response_id`` is answered with the first turn as context."""
     first, problem = await create(ctx, request(ctx, "Remember the word lighthouse."), "first turn")
@@ -251,20 +252,23 @@ def _logprob_entries(parts: list[dict[str, Any]]) -> list[Any]:
     return [entry for part in parts for entry in (part.get("logprobs") or [])]
 
 
-def _logprob_issue(entries: list[Any], top: int | None = None) -> str | None:
+def _logprob_problem(entries: list[Any], top: int | None = None) -> Grade | None:
+    """The grade of the first bad logprob entry: ❌ when asked-for alternatives are absent, else ⚠️."""
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("logprob"), int | float):
-            return f"a logprob entry is not `{{token, logprob, …}}`: {quote(json.dumps(entry), 60)}"
-        if entry["logprob"] > 0:
-            return f"a log-probability is positive ({entry['logprob']})"
-        if top is not None and len(entry.get("top_logprobs") or []) != top:
-            return (
-                f"asked for `top_logprobs: {top}`, a token came with {len(entry.get('top_logprobs') or [])}"
+            return deviation(
+                f"a logprob entry is not `{{token, logprob, …}}`: {quote(json.dumps(entry), 60)}"
             )
+        if entry["logprob"] > 0:
+            return deviation(f"a log-probability is positive ({entry['logprob']})")
+        count = len(entry.get("top_logprobs") or [])
+        if top is not None and count != top:
+            grade = failed if count == 0 else deviation
+            return grade(f"asked for `top_logprobs: {top}`, a token came with {count}")
     return None
 
 
-@probe(ROW.format("basic.include-logprobs-non-streaming"))
+@probe("responses.basic.include-logprobs-non-streaming")
 async def include_logprobs(ctx: ProbeContext) -> Grade:
     """``include: [message.output_text.logprobs]`` returns a log-probability per output token."""
     payload = request(ctx, "Say hello.", max_output_tokens=MIN_OUTPUT_TOKENS, include=[LOGPROBS])
@@ -274,12 +278,12 @@ async def include_logprobs(ctx: ProbeContext) -> Grade:
     entries = _logprob_entries(text_parts(data))
     if not entries:
         return failed(f"`include: [{LOGPROBS}]` was accepted, but the output text has no logprobs")
-    if issue := _logprob_issue(entries):
-        return deviation(issue)
+    if problem := _logprob_problem(entries):
+        return problem
     return passed(f"{len(entries)} tokens with log-probabilities")
 
 
-@probe(ROW.format("basic.include-logprobs-streaming"))
+@probe("responses.basic.include-logprobs-streaming")
 async def include_logprobs_streaming(ctx: ProbeContext) -> Grade:
     """Streamed text deltas carry their log-probabilities when asked for them."""
     payload = request(ctx, "Say hello.", max_output_tokens=MIN_OUTPUT_TOKENS, include=[LOGPROBS])
@@ -291,8 +295,8 @@ async def include_logprobs_streaming(ctx: ProbeContext) -> Grade:
     ]
     if not entries:
         return failed(f"`include: [{LOGPROBS}]` was accepted, but no text delta carries logprobs")
-    if issue := _logprob_issue(entries):
-        return deviation(issue)
+    if problem := _logprob_problem(entries):
+        return problem
     return passed(f"{len(entries)} streamed tokens with log-probabilities")
 
 
@@ -312,14 +316,14 @@ def _limit_grade(data: dict[str, Any], limit: int) -> Grade:
     return with_issues([echo_issue(data, "max_output_tokens", limit)], f"{used} output tokens within {limit}")
 
 
-@probe(ROW.format("openai.with-max-output-tokens"))
+@probe("responses.openai.with-max-output-tokens")
 async def max_output_tokens(ctx: ProbeContext) -> Grade:
     """``max_output_tokens`` caps the generated tokens and is reported back."""
     data, problem = await _limited(ctx, 24)
     return problem or _limit_grade(data, 24)
 
 
-@probe(ROW.format("openai.with-small-max-output-tokens"))
+@probe("responses.openai.with-small-max-output-tokens")
 async def small_max_output_tokens(ctx: ProbeContext) -> Grade:
     """The smallest limit OpenAI accepts (16 tokens) is honoured."""
     data, problem = await _limited(ctx, MIN_OUTPUT_TOKENS)
@@ -346,14 +350,14 @@ def _incomplete_grade(response: dict[str, Any], limit: int, where: str) -> Grade
     )
 
 
-@probe(ROW.format("openai.incomplete-details-length"))
+@probe("responses.openai.incomplete-details-length")
 async def incomplete_length(ctx: ProbeContext) -> Grade:
     """A reply cut by ``max_output_tokens`` says so: ``status: incomplete`` and its reason."""
     data, problem = await _limited(ctx, 16)
     return problem or _incomplete_grade(data, 16, "the response")
 
 
-@probe(ROW.format("openai.incomplete-details-length-streaming"))
+@probe("responses.openai.incomplete-details-length-streaming")
 async def incomplete_length_streaming(ctx: ProbeContext) -> Grade:
     """A stream cut by ``max_output_tokens`` ends with ``response.incomplete`` and its reason."""
     events, problem = await stream(ctx, request(ctx, LONG_TASK), "a streamed reply over its limit")
@@ -369,7 +373,7 @@ async def incomplete_length_streaming(ctx: ProbeContext) -> Grade:
     return grade
 
 
-@probe(ROW.format("openai.incomplete-details-null-when-completed"))
+@probe("responses.openai.incomplete-details-null-when-completed")
 async def incomplete_null(ctx: ProbeContext) -> Grade:
     """A reply that ends by itself has ``status: completed`` and ``incomplete_details: null``."""
     limit = 64
@@ -396,7 +400,7 @@ async def incomplete_null(ctx: ProbeContext) -> Grade:
 # --- Usage in streams ----------------------------------------------------------------------------
 
 
-@probe(ROW.format("openai.streaming-includes-usage"))
+@probe("responses.openai.streaming-includes-usage")
 async def streaming_usage(ctx: ProbeContext) -> Grade:
     """The closing event of a stream carries token usage that adds up."""
     events, problem = await stream(ctx, request(ctx, "Say hello in one word."), "a streamed response")
@@ -473,13 +477,13 @@ async def _top_p(ctx: ProbeContext, streamed: bool) -> Grade:
     return with_issues([echo], f"`top_p: {top_p}` made {HOT_RUNS} hot runs identical; without it they differ")
 
 
-@probe(ROW.format("openai.with-top-p"))
+@probe("responses.openai.with-top-p")
 async def with_top_p(ctx: ProbeContext) -> Grade:
     """A tiny ``top_p`` makes sampling at a high temperature repeatable; it is reported back."""
     return await _top_p(ctx, streamed=False)
 
 
-@probe(ROW.format("openai.with-top-p-streaming"))
+@probe("responses.openai.with-top-p-streaming")
 async def with_top_p_streaming(ctx: ProbeContext) -> Grade:
     """The same for streamed responses."""
     return await _top_p(ctx, streamed=True)
@@ -488,7 +492,7 @@ async def with_top_p_streaming(ctx: ProbeContext) -> Grade:
 # --- top_logprobs ---------------------------------------------------------------------------------
 
 
-@probe(ROW.format("openai.with-top-logprobs"))
+@probe("responses.openai.with-top-logprobs")
 async def with_top_logprobs(ctx: ProbeContext) -> Grade:
     """``top_logprobs: 2`` with the logprobs ``include`` gives two alternatives per output token."""
     payload = request(
@@ -500,14 +504,14 @@ async def with_top_logprobs(ctx: ProbeContext) -> Grade:
     entries = _logprob_entries(text_parts(data))
     if not entries:
         return failed("`top_logprobs: 2` was accepted, but the output text has no logprobs")
-    if issue := _logprob_issue(entries, top=2):
-        return failed(issue) if "came with 0" in issue else deviation(issue)
+    if problem := _logprob_problem(entries, top=2):
+        return problem
     return with_issues(
         [echo_issue(data, "top_logprobs", 2)], f"{len(entries)} tokens with 2 alternatives each"
     )
 
 
-@probe(ROW.format("openai.with-top-logprobs-streaming"))
+@probe("responses.openai.with-top-logprobs-streaming")
 async def with_top_logprobs_streaming(ctx: ProbeContext) -> Grade:
     """The same for streamed text deltas."""
     payload = request(
@@ -521,48 +525,90 @@ async def with_top_logprobs_streaming(ctx: ProbeContext) -> Grade:
     ]
     if not entries:
         return failed("`top_logprobs: 2` was accepted, but no text delta carries logprobs")
-    if issue := _logprob_issue(entries, top=2):
-        return failed(issue) if "came with 0" in issue else deviation(issue)
+    if problem := _logprob_problem(entries, top=2):
+        return problem
     return passed(f"{len(entries)} streamed tokens with 2 alternatives each")
 
 
 # --- Structured output ----------------------------------------------------------------------------
 
 
-def _schema_probe(case: SchemaCase) -> Callable[[ProbeContext], Any]:
-    async def run(ctx: ProbeContext) -> Grade:
-        limit = 80
-        text_format = {"type": "json_schema", "name": "answer", "strict": True, "schema": case.schema}
-        payload = request(
-            ctx, case.prompt + " Answer in JSON.", max_output_tokens=limit, text={"format": text_format}
+async def _held_to_schema(ctx: ProbeContext, case: SchemaCase) -> Grade:
+    """``text.format`` json_schema: the reply is JSON that satisfies the case's schema."""
+    limit = 80
+    text_format = {"type": "json_schema", "name": "answer", "strict": True, "schema": case.schema}
+    payload = request(
+        ctx, case.prompt + " Answer in JSON.", max_output_tokens=limit, text={"format": text_format}
+    )
+    data, problem = await create(ctx, payload, "a response held to a JSON schema")
+    if problem:
+        return problem
+    text = output_text(data)
+    hit = data.get("status") == "incomplete" or (tokens(data, "output_tokens") or 0) >= limit
+    reply = read_reply(text, hit_limit=hit)
+    if reply.cut:
+        return untested(f"the reply reached {limit} tokens before the JSON closed; the schema went unchecked")
+    if not reply.parsed:
+        return failed(
+            f"`text.format` `json_schema` was accepted, but the reply is not JSON: {quote(text, 60)}"
         )
-        data, problem = await create(ctx, payload, "a response held to a JSON schema")
-        if problem:
-            return problem
-        text = output_text(data)
-        value, parsed = parse_object(text)
-        if not parsed:
-            hit = data.get("status") == "incomplete" or (tokens(data, "output_tokens") or 0) >= limit
-            if hit and is_json_prefix(text):
-                return untested(
-                    f"the reply reached {limit} tokens before the JSON closed; the schema went unchecked"
-                )
-            return failed(
-                f"`text.format` `json_schema` was accepted, but the reply is not JSON: {quote(text, 60)}"
-            )
-        if problems := schema_problems(value, case.schema):
-            return failed(
-                f"the reply is JSON but breaks the schema: {'; '.join(quote(p, 60) for p in problems)}"
-            )
-        return passed(f"the reply satisfies the schema: {quote(text, 60)}")
-
-    run.__name__ = case.row.rsplit(".", 1)[-1].replace("-", "_")
-    run.__doc__ = f"``text.format`` json_schema: {case.prompt}"
-    return run
+    if problems := schema_problems(reply.value, case.schema):
+        return failed(f"the reply is JSON but breaks the schema: {'; '.join(quote(p, 60) for p in problems)}")
+    return passed(f"the reply satisfies the schema: {quote(text, 60)}")
 
 
-for _case in CASES:
-    probe(_case.row)(_schema_probe(_case))
+@probe("responses.structured-output.json-schema-array-of-integers")
+async def json_schema_array_of_integers(ctx: ProbeContext) -> Grade:
+    """``text.format`` json_schema: List two small whole numbers."""
+    return await _held_to_schema(ctx, schema_cases.ARRAY_OF_INTEGERS)
+
+
+@probe("responses.structured-output.json-schema-array-of-objects")
+async def json_schema_array_of_objects(ctx: ProbeContext) -> Grade:
+    """``text.format`` json_schema: List one or two fruits with their colour."""
+    return await _held_to_schema(ctx, schema_cases.ARRAY_OF_OBJECTS)
+
+
+@probe("responses.structured-output.json-schema-array-of-strings")
+async def json_schema_array_of_strings(ctx: ProbeContext) -> Grade:
+    """``text.format`` json_schema: List two colours."""
+    return await _held_to_schema(ctx, schema_cases.ARRAY_OF_STRINGS)
+
+
+@probe("responses.structured-output.json-schema-boolean-types")
+async def json_schema_boolean_types(ctx: ProbeContext) -> Grade:
+    """``text.format`` json_schema: Is water wet? Is fire cold?"""
+    return await _held_to_schema(ctx, schema_cases.BOOLEAN_TYPES)
+
+
+@probe("responses.structured-output.json-schema-float-types")
+async def json_schema_float_types(ctx: ProbeContext) -> Grade:
+    """``text.format`` json_schema: Give a price and a weight."""
+    return await _held_to_schema(ctx, schema_cases.FLOAT_TYPES)
+
+
+@probe("responses.structured-output.json-schema-integer-types")
+async def json_schema_integer_types(ctx: ProbeContext) -> Grade:
+    """``text.format`` json_schema: Give an age and a count."""
+    return await _held_to_schema(ctx, schema_cases.INTEGER_TYPES)
+
+
+@probe("responses.structured-output.json-schema-mixed-types-structures")
+async def json_schema_mixed_types_structures(ctx: ProbeContext) -> Grade:
+    """``text.format`` json_schema: Describe a pet."""
+    return await _held_to_schema(ctx, schema_cases.MIXED_TYPES_STRUCTURES)
+
+
+@probe("responses.structured-output.json-schema-nested-objects")
+async def json_schema_nested_objects(ctx: ProbeContext) -> Grade:
+    """``text.format`` json_schema: Give a person's name and home city."""
+    return await _held_to_schema(ctx, schema_cases.NESTED_OBJECTS)
+
+
+@probe("responses.structured-output.json-schema-string-types")
+async def json_schema_string_types(ctx: ProbeContext) -> Grade:
+    """``text.format`` json_schema: Give a first name and a colour."""
+    return await _held_to_schema(ctx, schema_cases.STRING_TYPES)
 
 
 # --- Function tools -------------------------------------------------------------------------------
@@ -604,7 +650,7 @@ async def _tool_calls(
     return data, calls, None
 
 
-@probe(ROW.format("openai.with-parallel-tool-calls-enabled"), flaky=True)
+@probe("responses.openai.with-parallel-tool-calls-enabled", flaky=True)
 async def parallel_enabled(ctx: ProbeContext) -> Grade:
     """With ``parallel_tool_calls: true`` two independent calls come back in one response."""
     data, calls, problem = await _tool_calls(ctx, True)
@@ -619,7 +665,7 @@ async def parallel_enabled(ctx: ProbeContext) -> Grade:
     )
 
 
-@probe(ROW.format("openai.with-parallel-tool-calls-disabled"), flaky=True)
+@probe("responses.openai.with-parallel-tool-calls-disabled", flaky=True)
 async def parallel_disabled(ctx: ProbeContext) -> Grade:
     """With ``parallel_tool_calls: false`` a response holds at most one function call."""
     data, calls, problem = await _tool_calls(ctx, False)
@@ -671,14 +717,14 @@ async def _tool_result_turn(ctx: ProbeContext, short: Any, long: Any, label: str
     )
 
 
-@probe(ROW.format("tools.non-streaming-multi-turn-tool-execution"))
+@probe("responses.tools.non-streaming-multi-turn-tool-execution")
 async def tool_execution(ctx: ProbeContext) -> Grade:
     """A ``function_call`` and its ``function_call_output`` in the input are read as the tool turn."""
     short = "18 degrees and sunny."
     return await _tool_result_turn(ctx, short, short + PADDING, "a function call and its output as input")
 
 
-@probe(ROW.format("tools.function-call-output-list-text"))
+@probe("responses.tools.function-call-output-list-text")
 async def tool_output_list(ctx: ProbeContext) -> Grade:
     """A ``function_call_output`` may be a list with one ``input_text`` part."""
     short = "18 degrees and sunny."
@@ -690,7 +736,7 @@ async def tool_output_list(ctx: ProbeContext) -> Grade:
     )
 
 
-@probe(ROW.format("tools.function-call-output-list-text-multi-block"))
+@probe("responses.tools.function-call-output-list-text-multi-block")
 async def tool_output_blocks(ctx: ProbeContext) -> Grade:
     """A ``function_call_output`` may be a list of several ``input_text`` parts, all of them read."""
     first = {"type": "input_text", "text": "18 degrees."}
@@ -705,7 +751,7 @@ async def tool_output_blocks(ctx: ProbeContext) -> Grade:
 # --- Errors ---------------------------------------------------------------------------------------
 
 
-@probe(ROW.format("errors.completed-response-has-no-error"))
+@probe("responses.errors.completed-response-has-no-error")
 async def completed_no_error(ctx: ProbeContext) -> Grade:
     """A completed response carries ``error: null``."""
     data, problem = await create(ctx, request(ctx, "Say hello in one word."), "a plain text response")
@@ -722,7 +768,7 @@ async def completed_no_error(ctx: ProbeContext) -> Grade:
 
 async def _text_only(ctx: ProbeContext) -> bool | None:
     """Whether the server lists the model as text-only (``architecture.input_modalities``), if it says."""
-    exchange = await ctx.http.get("/v1/models", label="the model's input modalities")
+    exchange = await ctx.send(ctx.route("models.list"), label="the model's input modalities")
     if not exchange.ok:
         return None
     try:
@@ -756,8 +802,10 @@ _VISION_WORDS = ("image", "vision", "multimodal", "mmproj")
 
 async def _image_refusal(ctx: ProbeContext, url: str, label: str) -> Grade:
     text_only = await _text_only(ctx)
-    exchange = await ctx.http.post(
-        RESPONSES, request(ctx, _image_input(url), max_output_tokens=MIN_OUTPUT_TOKENS), label=label
+    exchange = await ctx.send(
+        ctx.route(RESPONSES),
+        request(ctx, _image_input(url), max_output_tokens=MIN_OUTPUT_TOKENS),
+        label=label,
     )
     if exchange.error:
         return failed(f"no usable answer: {exchange.error}")
@@ -787,23 +835,23 @@ async def _image_refusal(ctx: ProbeContext, url: str, label: str) -> Grade:
     return with_issues(issues, f"refused with {status}: {quote(message, 60)}")
 
 
-@probe(ROW.format("errors.non-vision-model-returns-error-for-image-input"))
+@probe("responses.errors.non-vision-model-returns-error-for-image-input")
 async def non_vision_url(ctx: ProbeContext) -> Grade:
     """An image URL sent to a text-only model is refused with a client error that names the image."""
     return await _image_refusal(ctx, "https://example.com/cat.png", "an image URL for a text-only model")
 
 
-@probe(ROW.format("errors.non-vision-model-with-base64-image-returns-server-error"))
+@probe("responses.errors.non-vision-model-with-base64-image-returns-server-error")
 async def non_vision_base64(ctx: ProbeContext) -> Grade:
     """An inline base64 image sent to a text-only model is refused with an error."""
     return await _image_refusal(ctx, png_data_url(8), "a base64 image for a text-only model")
 
 
-@probe(ROW.format("errors.invalid-base64-image-returns-image-error"))
+@probe("responses.errors.invalid-base64-image-returns-image-error")
 async def invalid_base64(ctx: ProbeContext) -> Grade:
     """Image data that is not base64 is refused with a client error about the image."""
-    exchange = await ctx.http.post(
-        RESPONSES,
+    exchange = await ctx.send(
+        ctx.route(RESPONSES),
         request(
             ctx, _image_input("data:image/png;base64,@@not-base64@@"), max_output_tokens=MIN_OUTPUT_TOKENS
         ),

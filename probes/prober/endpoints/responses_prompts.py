@@ -18,12 +18,12 @@ from openai.types.responses import ResponsePrompt
 
 from probes.prober.endpoints.grading import json_body, quote, route_problem, sdk_problems, shape_message
 from probes.prober.endpoints.registry import Grade, ProbeContext, deviation, failed, passed, probe, untested
-from probes.prober.endpoints.responses_features import MIN_OUTPUT_TOKENS, ROW, create, stream, tokens
+from probes.prober.endpoints.responses_features import MIN_OUTPUT_TOKENS, create, stream, tokens
+from probes.prober.endpoints.setup_routes import PROMPTS
 
-PROMPTS = "/v1/prompts"
-OWN_ROUTE = " (the template was made with the server's own `POST /v1/prompts`, not an OpenAI route)"
+OWN_ROUTE = f" (the template was made with the server's own `POST {PROMPTS.path()}`, not an OpenAI route)"
 NO_ROUTE = (
-    "OpenAI creates prompt templates only in its dashboard, and this server has no `POST /v1/prompts`"
+    f"OpenAI creates prompt templates only in its dashboard, and this server has no `POST {PROMPTS.path()}`"
     " to create one either, so there is no template to reference"
 )
 LONGER = " Answer with care, in plain words, and say when you are not sure of a fact or a figure."
@@ -46,32 +46,33 @@ def text_var(value: str) -> dict[str, str]:
 
 def own(grade: Grade) -> Grade:
     """The grade with the note that the template came from the server's own route."""
-    if grade.message == NO_ROUTE:
-        return grade
     return Grade(grade.status, grade.message + OWN_ROUTE, cause=grade.cause)
 
 
 async def new_prompt(
     ctx: ProbeContext, text: str, variables: list[str]
 ) -> tuple[dict[str, Any], Grade | None]:
-    """Create a template through the server's own route; the prompt object, or the grade."""
-    exchange = await ctx.http.post(PROMPTS, {"prompt": text, "variables": variables}, label="create a prompt")
+    """Create a template through the server's own route; the prompt object, or the final grade when
+    there is none (noted with :func:`own`, except when the server has no such route at all)."""
+    exchange = await ctx.send(PROMPTS, {"prompt": text, "variables": variables}, label="create a prompt")
     if exchange.status in (404, 405, 501):
         return {}, untested(NO_ROUTE)
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
-        return {}, problem
+        return {}, own(problem)
     data, problem = json_body(exchange)
     if problem:
-        return {}, problem
+        return {}, own(problem)
     if not isinstance(data, dict) or not isinstance(data.get("prompt_id") or data.get("id"), str):
-        return {}, untested(f"the server's own route made no prompt with an id: {quote(exchange.text, 60)}")
+        return {}, own(
+            untested(f"the server's own route made no prompt with an id: {quote(exchange.text, 60)}")
+        )
     data["prompt_id"] = data.get("prompt_id") or data.get("id")
     return data, None
 
 
 async def drop(ctx: ProbeContext, prompt_id: str) -> None:
     """Delete the template again through the server's own route (best effort)."""
-    await ctx.http.request("DELETE", f"{PROMPTS}/{prompt_id}", label="delete the prompt")
+    await ctx.http.request("DELETE", PROMPTS.path(prompt_id), label="delete the prompt")
 
 
 def echo_issues(data: dict[str, Any], prompt_id: str, variables: list[str]) -> list[str]:
@@ -121,7 +122,7 @@ async def _single(
         return problem
     prompt, problem = await new_prompt(ctx, template, names)
     if problem:
-        return own(problem)
+        return problem
     reference: dict[str, Any] = {"id": prompt["prompt_id"]}
     if values:
         reference["variables"] = {k: text_var(v) for k, v in values.items()}
@@ -142,7 +143,7 @@ async def _single(
     )
 
 
-@probe(ROW.format("prompt-templates.basic-prompt-template"))
+@probe("responses.prompt-templates.basic-prompt-template")
 async def basic_prompt(ctx: ProbeContext) -> Grade:
     """``prompt: {id, variables}`` puts the filled template before the input, and is reported back."""
     return await _single(
@@ -150,13 +151,13 @@ async def basic_prompt(ctx: ProbeContext) -> Grade:
     )
 
 
-@probe(ROW.format("prompt-templates.prompt-template-no-variables"))
+@probe("responses.prompt-templates.prompt-template-no-variables")
 async def no_variables(ctx: ProbeContext) -> Grade:
     """A template without variables is referenced by ``prompt: {id}`` alone."""
     return await _single(ctx, "You are a helpful assistant." + LONGER, [], {}, "Hello")
 
 
-@probe(ROW.format("prompt-templates.multi-variable-prompt-template"))
+@probe("responses.prompt-templates.multi-variable-prompt-template")
 async def multi_variable(ctx: ProbeContext) -> Grade:
     """Every variable is substituted: longer values cost more input tokens, all are reported back."""
     names = ["role", "domain", "duty", "tone"]
@@ -165,7 +166,7 @@ async def multi_variable(ctx: ProbeContext) -> Grade:
     )
     prompt, problem = await new_prompt(ctx, template, names)
     if problem:
-        return own(problem)
+        return problem
     short = dict(zip(names, ["support", "software", "bugs", "calm"], strict=True))
     long = {name: value + " and" + LONGER.rstrip(".") for name, value in short.items()}
     results = []
@@ -193,12 +194,12 @@ async def multi_variable(ctx: ProbeContext) -> Grade:
     return own(deviation("; ".join(issues)) if issues else passed(message))
 
 
-@probe(ROW.format("prompt-templates.multi-version-prompt-template"))
+@probe("responses.prompt-templates.multi-version-prompt-template")
 async def multi_version(ctx: ProbeContext) -> Grade:
     """A template updated to version 2 is used by default; ``version: "1"`` still gives the first."""
     prompt, problem = await new_prompt(ctx, "You are a formal assistant.", [])
     if problem:
-        return own(problem)
+        return problem
     pid = prompt["prompt_id"]
     try:
         first, problem = await counted(ctx, "Tell me about Python.", "version 1", prompt={"id": pid})
@@ -206,13 +207,13 @@ async def multi_version(ctx: ProbeContext) -> Grade:
             return own(problem)
         exchange = await ctx.http.request(
             "PUT",
-            f"{PROMPTS}/{pid}",
+            PROMPTS.path(pid),
             json_body={
                 "prompt": "You are a casual, friendly assistant." + LONGER,
                 "version": 1,
                 "variables": [],
             },
-            label="update the prompt to version 2 (the server's own `PUT /v1/prompts/{id}`)",
+            label=f"update the prompt to version 2 (the server's own `PUT {PROMPTS.path()}/{{id}}`)",
         )
         if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
             return own(untested(f"the server's own route made no version 2: {problem.message}"))
@@ -249,7 +250,7 @@ async def multi_version(ctx: ProbeContext) -> Grade:
     )
 
 
-@probe(ROW.format("prompt-templates.prompt-template-with-streaming"))
+@probe("responses.prompt-templates.prompt-template-with-streaming")
 async def with_streaming(ctx: ProbeContext) -> Grade:
     """A streamed response with a template reports it from ``response.created`` to the end."""
     alone, problem = await counted(ctx, "Hello", "the input without a prompt")
@@ -257,7 +258,7 @@ async def with_streaming(ctx: ProbeContext) -> Grade:
         return problem
     prompt, problem = await new_prompt(ctx, "You are a {{ role }} assistant." + LONGER, ["role"])
     if problem:
-        return own(problem)
+        return problem
     reference = {"id": prompt["prompt_id"], "variables": {"role": text_var("friendly")}}
     try:
         events, problem = await stream(
@@ -290,7 +291,7 @@ def dig_prompt_id(response: dict[str, Any]) -> Any:
     return reported.get("id") if isinstance(reported, dict) else None
 
 
-@probe(ROW.format("prompt-templates.prompt-template-with-multi-turn"))
+@probe("responses.prompt-templates.prompt-template-with-multi-turn")
 async def with_multi_turn(ctx: ProbeContext) -> Grade:
     """A response made with a template can be continued with ``previous_response_id``."""
     second_question = "Can you help me with algebra?"
@@ -299,7 +300,7 @@ async def with_multi_turn(ctx: ProbeContext) -> Grade:
         return problem
     prompt, problem = await new_prompt(ctx, "You are a {{ specialty }} tutor.", ["specialty"])
     if problem:
-        return own(problem)
+        return problem
     reference = {"id": prompt["prompt_id"], "variables": {"specialty": text_var("mathematics")}}
     try:
         first, problem = await counted(

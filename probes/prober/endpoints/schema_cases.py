@@ -27,81 +27,78 @@ SMALL_INT = {"type": "integer", "minimum": 0, "maximum": 99}
 
 @dataclass(frozen=True)
 class SchemaCase:
-    """One structured-output request: the row it grades, what to ask for and the schema to hold."""
+    """One structured-output request: what to ask for and the schema to hold (the probe that asks it
+    names its row)."""
 
-    row: str
     prompt: str
     schema: dict[str, Any]
 
 
-CASES: tuple[SchemaCase, ...] = (
-    SchemaCase(
-        "responses.structured-output.json-schema-array-of-integers",
-        "List two small whole numbers.",
-        _object({"numbers": {"type": "array", "items": SMALL_INT, "minItems": 1, "maxItems": 3}}),
-    ),
-    SchemaCase(
-        "responses.structured-output.json-schema-array-of-objects",
-        "List one or two fruits with their colour.",
-        _object(
-            {
-                "fruits": {
-                    "type": "array",
-                    "items": _object({"name": SHORT_STRING, "colour": SHORT_STRING}),
-                    "minItems": 1,
-                    "maxItems": 2,
-                }
+ARRAY_OF_INTEGERS = SchemaCase(
+    "List two small whole numbers.",
+    _object({"numbers": {"type": "array", "items": SMALL_INT, "minItems": 1, "maxItems": 3}}),
+)
+
+ARRAY_OF_OBJECTS = SchemaCase(
+    "List one or two fruits with their colour.",
+    _object(
+        {
+            "fruits": {
+                "type": "array",
+                "items": _object({"name": SHORT_STRING, "colour": SHORT_STRING}),
+                "minItems": 1,
+                "maxItems": 2,
             }
-        ),
+        }
     ),
-    SchemaCase(
-        "responses.structured-output.json-schema-array-of-strings",
-        "List two colours.",
-        _object({"colours": {"type": "array", "items": SHORT_STRING, "minItems": 1, "maxItems": 3}}),
+)
+
+ARRAY_OF_STRINGS = SchemaCase(
+    "List two colours.",
+    _object({"colours": {"type": "array", "items": SHORT_STRING, "minItems": 1, "maxItems": 3}}),
+)
+
+BOOLEAN_TYPES = SchemaCase(
+    "Is water wet? Is fire cold?",
+    _object({"water_is_wet": {"type": "boolean"}, "fire_is_cold": {"type": "boolean"}}),
+)
+
+FLOAT_TYPES = SchemaCase(
+    "Give a price and a weight.",
+    _object(
+        {
+            "price": {"type": "number", "minimum": 0, "maximum": 99},
+            "weight": {"type": "number", "minimum": 0, "maximum": 99},
+        }
     ),
-    SchemaCase(
-        "responses.structured-output.json-schema-boolean-types",
-        "Is water wet? Is fire cold?",
-        _object({"water_is_wet": {"type": "boolean"}, "fire_is_cold": {"type": "boolean"}}),
+)
+
+INTEGER_TYPES = SchemaCase(
+    "Give an age and a count.",
+    _object({"age": SMALL_INT, "count": SMALL_INT}),
+)
+
+MIXED_TYPES_STRUCTURES = SchemaCase(
+    "Describe a pet.",
+    _object(
+        {
+            "name": SHORT_STRING,
+            "age": SMALL_INT,
+            "friendly": {"type": "boolean"},
+            "kind": {"type": "string", "enum": ["cat", "dog"]},
+            "toys": {"type": "array", "items": SHORT_STRING, "maxItems": 2},
+        }
     ),
-    SchemaCase(
-        "responses.structured-output.json-schema-float-types",
-        "Give a price and a weight.",
-        _object(
-            {
-                "price": {"type": "number", "minimum": 0, "maximum": 99},
-                "weight": {"type": "number", "minimum": 0, "maximum": 99},
-            }
-        ),
-    ),
-    SchemaCase(
-        "responses.structured-output.json-schema-integer-types",
-        "Give an age and a count.",
-        _object({"age": SMALL_INT, "count": SMALL_INT}),
-    ),
-    SchemaCase(
-        "responses.structured-output.json-schema-mixed-types-structures",
-        "Describe a pet.",
-        _object(
-            {
-                "name": SHORT_STRING,
-                "age": SMALL_INT,
-                "friendly": {"type": "boolean"},
-                "kind": {"type": "string", "enum": ["cat", "dog"]},
-                "toys": {"type": "array", "items": SHORT_STRING, "maxItems": 2},
-            }
-        ),
-    ),
-    SchemaCase(
-        "responses.structured-output.json-schema-nested-objects",
-        "Give a person's name and home city.",
-        _object({"person": _object({"name": SHORT_STRING, "home": _object({"city": SHORT_STRING})})}),
-    ),
-    SchemaCase(
-        "responses.structured-output.json-schema-string-types",
-        "Give a first name and a colour.",
-        _object({"first_name": SHORT_STRING, "colour": {"type": "string", "enum": ["red", "green", "blue"]}}),
-    ),
+)
+
+NESTED_OBJECTS = SchemaCase(
+    "Give a person's name and home city.",
+    _object({"person": _object({"name": SHORT_STRING, "home": _object({"city": SHORT_STRING})})}),
+)
+
+STRING_TYPES = SchemaCase(
+    "Give a first name and a colour.",
+    _object({"first_name": SHORT_STRING, "colour": {"type": "string", "enum": ["red", "green", "blue"]}}),
 )
 
 

@@ -18,7 +18,8 @@ from probes.prober.endpoints.registry import (
     untested,
 )
 
-CHAT = "/v1/chat/completions"
+CHAT = "chat.completions"
+"""The catalog row whose route the server-wide probes ask: a chat request, which every server serves."""
 WRONG_KEY = "aioc-wrong-key-000000000000"
 """Not a secret: a key no server was started with."""
 
@@ -50,8 +51,10 @@ async def errors_envelope(ctx: ProbeContext) -> Grade:
     The request still carries a small ``max_tokens``: a server that takes a missing ``messages`` for
     an empty chat (llama-cpp-python does) would otherwise generate until its context is full, and a
     server that answers one request at a time would make every later probe wait for it."""
-    exchange = await ctx.http.post(
-        CHAT, {"model": ctx.target.any_model, "max_tokens": 16}, label="chat request without messages"
+    exchange = await ctx.send(
+        ctx.route(CHAT),
+        {"model": ctx.target.any_model, "max_tokens": 16},
+        label="chat request without messages",
     )
     if exchange.unreached:
         return untested(f"the server could not be reached: {exchange.error}", UNREACHED)
@@ -77,15 +80,16 @@ async def server_api_key(ctx: ProbeContext) -> Grade:
         "messages": [{"role": "user", "content": "Hi."}],
         "max_tokens": 1,
     }
+    chat = ctx.route(CHAT)
     answers = []
     for key, label in ((None, "without a key"), (WRONG_KEY, "with a wrong key")):
-        exchange = await ctx.http.post(CHAT, payload, api_key=key, label=label)
+        exchange = await ctx.send(chat, payload, api_key=key, label=label)
         if exchange.unreached:
             return untested(f"the server could not be reached: {exchange.error}", UNREACHED)
         if exchange.error:
             return failed(f"no usable answer to a request {label}: {exchange.error}")
         answers.append((label, exchange.status))
-    control = await ctx.http.post(CHAT, payload, label="with the given key")
+    control = await ctx.send(chat, payload, label="with the given key")
     if control.status in (401, 403):
         return untested(
             f"the given key is refused too ({control.status}), so refusing other keys shows nothing",
