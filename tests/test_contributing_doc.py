@@ -74,3 +74,34 @@ def test_json_excerpt_is_taken_from_the_file_it_names() -> None:
             assert real[key] == value, key
     for result in excerpt["results"]:
         assert result in real["results"]
+
+
+def adding_a_probe() -> str:
+    text = PAGE.read_text(encoding="utf-8")
+    return text.split("## Adding a probe", 1)[1].split("\n## ", 1)[0]
+
+
+def test_adding_a_probe_shows_the_real_catalog_row() -> None:
+    """The worked row is the catalog's own entry, field for field, in a matrix section."""
+    section = adding_a_probe()
+    [shown] = [
+        json.loads(body) for lang, body in BLOCK.findall(section.replace("\n    ", "\n")) if lang == "json"
+    ]
+    catalog = json.loads((ROOT / "data" / "catalog" / "endpoints.json").read_text(encoding="utf-8"))
+    assert shown in catalog["rows"]
+    sections = [s for m in catalog["matrices"] for s in m["sections"]]
+    assert any(shown["id"] in s["rows"] for s in sections)
+
+
+def test_adding_a_probe_quotes_the_probe_as_it_is() -> None:
+    """Every line of the probe the page quotes (but the ``...`` gaps) is in its module, in order."""
+    section = adding_a_probe().replace("\n    ", "\n")
+    [shown] = [body for lang, body in BLOCK.findall(section) if lang == "python"]
+    source = (ROOT / "probes" / "prober" / "endpoints" / "models.py").read_text(encoding="utf-8")
+    lines = [line.strip() for line in source.splitlines()]
+    position = 0
+    for line in (line.strip() for line in shown.splitlines()):
+        if line in ("", "..."):
+            continue
+        assert line in lines[position:], f"the page quotes a line the probe no longer has: {line}"
+        position = lines.index(line, position) + 1
