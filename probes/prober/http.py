@@ -20,7 +20,7 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -29,6 +29,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from probes import __version__
 from probes.model.redact import Redactor, printable
 from probes.model.report import Evidence, EvidenceRequest
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeForm
+    from websockets.http11 import Response as WebSocketResponse
 
 DEFAULT_MAX_BODY_BYTES = 4_000_000
 """How much of one response body is read before reading stops and the body is marked truncated."""
@@ -235,7 +239,14 @@ def field_check(model: type[BaseModel], name: str) -> Callable[[Any], Any]:
     """The validation a report model gives one field, as a function: whatever rules the report holds
     the field to (today's and tomorrow's), a value that passes it can be written. Raises ValueError."""
     info = model.model_fields[name]
-    kind = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    if info.annotation is None:  # TypeAdapter(None) would accept only null: never check against that
+        raise TypeError(f"{model.__name__}.{name} has no type annotation to check values against")
+    # an Annotated built at run time from the field's metadata: pydantic reads it, mypy cannot
+    kind = (
+        cast("TypeForm[Any]", Annotated[(info.annotation, *info.metadata)])
+        if info.metadata
+        else info.annotation
+    )
     return TypeAdapter(kind).validate_python
 
 
@@ -500,8 +511,11 @@ class ProbeClient:
                     close_timeout=1,
                     max_size=2**16,
                 ) as socket:
-                    exchange.status = socket.response.status_code
-                    exchange.headers = httpx.Headers(list(socket.response.headers.raw_items()))
+                    # the library sets the response before the session opens (a failed handshake
+                    # raises instead), but types it for the time before the handshake too
+                    response = cast("WebSocketResponse", socket.response)
+                    exchange.status = response.status_code
+                    exchange.headers = httpx.Headers(list(response.headers.raw_items()))
                     if first_event > 0:
                         await _first_message(socket, exchange, first_event)
         except ConnectionClosed as exc:  # our side closed it (a message too big): not the server's close

@@ -171,7 +171,7 @@ def tally(grades: list[Grade]) -> Grade:
     """One grade from repeated runs: the grade most runs gave (untested runs count only if all are),
     ties going to the worse grade, with "k of n runs" in the message and the counts kept."""
     found = Counter(grade.status for grade in grades)
-    candidates = [status for status in found if status is not Status.UNTESTED] or [Status.UNTESTED]
+    candidates: list[Status] = [s for s in found if s is not Status.UNTESTED] or [Status.UNTESTED]
     status = max(candidates, key=lambda s: (found[s], -SEVERITY[s]))
     chosen = next(grade for grade in grades if grade.status is status)
     others = ", ".join(f"{count} {s.label}" for s, count in found.items() if s is not status)

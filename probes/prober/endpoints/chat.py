@@ -51,23 +51,25 @@ def body(ctx: ProbeContext, prompt: str, **fields: Any) -> dict[str, Any]:
     } | fields
 
 
-async def ask(
-    ctx: ProbeContext, payload: dict[str, Any], label: str
-) -> tuple[dict[str, Any] | None, Grade | None]:
-    """Send a chat request; the parsed reply, or the grade for a reply with no usable choice."""
+async def ask(ctx: ProbeContext, payload: dict[str, Any], label: str) -> tuple[dict[str, Any], Grade | None]:
+    """Send a chat request; the parsed reply, or the grade for a reply with no usable choice (and
+    an empty reply beside it, as :func:`reply_of` gives)."""
     exchange = await ctx.send(ctx.route(), payload, label=label)
     return reply_of(ctx, exchange)
 
 
-def reply_of(ctx: ProbeContext, exchange: Exchange) -> tuple[dict[str, Any] | None, Grade | None]:
-    """Phase A and the JSON step for a non-streamed chat reply that must hold ``choices[0]``."""
+def reply_of(ctx: ProbeContext, exchange: Exchange) -> tuple[dict[str, Any], Grade | None]:
+    """Phase A and the JSON step for a non-streamed chat reply that must hold ``choices[0]``.
+
+    With a grade the reply is ``{}`` (as :func:`~probes.prober.endpoints.grading.object_with`
+    gives), so that a caller reads it with no None check: every caller returns the grade anyway."""
     if problem := route_problem(exchange, api_key_given=ctx.target.api_key_given):
-        return None, problem
+        return {}, problem
     data, problem = json_body(exchange)
     if problem:
-        return None, problem
-    if not isinstance(dig(data, "choices", 0, "message"), dict):
-        return None, deviation("the reply has no `choices[0].message`")
+        return {}, problem
+    if not isinstance(data, dict) or not isinstance(dig(data, "choices", 0, "message"), dict):
+        return {}, deviation("the reply has no `choices[0].message`")
     return data, None
 
 
@@ -417,11 +419,14 @@ async def chat_n(ctx: ProbeContext) -> Grade:
     if problem:
         return problem
     choices = data.get("choices") or []
-    indices = sorted(c.get("index") for c in choices if isinstance(c, dict))
+    indices = [c.get("index") for c in choices if isinstance(c, dict)]
+    numbers = sorted(index for index in indices if isinstance(index, int))
     if len(choices) != 2:
         return deviation(f"asked for `n: 2`, got {len(choices)} choice{'s' if len(choices) != 1 else ''}")
-    if indices != [0, 1]:
-        return deviation(f"the two choices have indices {indices}, not [0, 1]")
+    if len(numbers) != len(indices) or numbers != [0, 1]:
+        # a null or string index does not sort with numbers: such indices are shown as they came
+        shown = numbers if len(numbers) == len(indices) else indices
+        return deviation(f"the two choices have indices {shown}, not [0, 1]")
     return passed("two choices, indices 0 and 1")
 
 

@@ -152,7 +152,8 @@ def sdk_problems(model: type[BaseModel], data: Any, *, strict: bool = True, limi
     try:
         model.model_validate(data, strict=strict)
     except ValidationError as exc:
-        missing, other = [], []
+        missing: list[str] = []
+        other: list[str] = []
         for error in exc.errors(include_url=False):
             where = ".".join(str(part) for part in error["loc"]) or "body"
             if error["type"] == "missing":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from openai.types.responses import Response, ResponseUsage
@@ -138,7 +139,7 @@ def _json(data: dict[str, Any], key: str) -> str:
     return quote(json.dumps(data[key]), 60) if key in data else "missing"
 
 
-def with_issues(issues: list[str | None], message: str) -> Grade:
+def with_issues(issues: Sequence[str | None], message: str) -> Grade:
     """Pass with ``message``, or a deviation naming the issues found."""
     found = [issue for issue in issues if issue]
     return deviation("; ".join(found)) if found else passed(message)
@@ -180,10 +181,10 @@ def _sequence_issues(events: ResponseStream) -> list[str]:
     missing = [kind for kind in expected if kind not in types]
     if missing:
         issues.append(f"no {', '.join(f'`{m}`' for m in missing)} event")
-    numbers = [event.get("sequence_number") for event in events.events]
-    if any(not isinstance(n, int) for n in numbers):
-        absent = sum(not isinstance(n, int) for n in numbers)
-        issues.append(f"{absent} of {len(numbers)} events have no `sequence_number`")
+    numbers = [n for event in events.events if isinstance(n := event.get("sequence_number"), int)]
+    if len(numbers) < len(events.events):
+        absent = len(events.events) - len(numbers)
+        issues.append(f"{absent} of {len(events.events)} events have no `sequence_number`")
     elif any(b <= a for a, b in itertools.pairwise(numbers)):
         issues.append("`sequence_number` does not increase from event to event")
     return issues
@@ -409,17 +410,15 @@ async def streaming_usage(ctx: ProbeContext) -> Grade:
     usage = dig(events.response, "usage")
     if not isinstance(usage, dict):
         return failed(f"the closing event {quote(events.types[-1])} carries no `response.usage`")
-    counts = [usage.get(k) for k in ("input_tokens", "output_tokens", "total_tokens")]
-    if not all(isinstance(c, int) for c in counts):
+    keys = ("input_tokens", "output_tokens", "total_tokens")
+    counts = [count for key in keys if isinstance(count := usage.get(key), int)]
+    if len(counts) < len(keys):
         return deviation(f"`usage` lacks whole-number token counts: {quote(json.dumps(usage), 80)}")
-    issues = (
-        [f"`total_tokens` {counts[2]} is not {counts[0]} + {counts[1]}"]
-        if counts[0] + counts[1] != counts[2]
-        else []
-    )
+    used, produced, total = counts
+    issues = [f"`total_tokens` {total} is not {used} + {produced}"] if used + produced != total else []
     if problems := sdk_problems(ResponseUsage, usage):
         issues.append(shape_message("`usage`", problems))
-    return with_issues(issues, f"usage: {counts[0]} in, {counts[1]} out, {counts[2]} total")
+    return with_issues(issues, f"usage: {used} in, {produced} out, {total} total")
 
 
 # --- Sampling: top_p ------------------------------------------------------------------------------
@@ -696,7 +695,7 @@ PADDING = " The reading comes from the station by the river, measured at noon, i
 
 async def _tool_result_turn(ctx: ProbeContext, short: Any, long: Any, label: str) -> Grade:
     """Send the tool turn with a short and a longer output; the longer must cost more input tokens."""
-    counts = []
+    counts: list[int | None] = []
     for output, which in ((short, "short"), (long, "longer")):
         payload = request(ctx, _tool_turns(output), max_output_tokens=MIN_OUTPUT_TOKENS, tools=[WEATHER_TOOL])
         data, problem = await create(ctx, payload, f"{label} ({which} output)")
@@ -705,15 +704,16 @@ async def _tool_result_turn(ctx: ProbeContext, short: Any, long: Any, label: str
         if not text_parts(data) and not function_calls(data):
             return failed("the tool result was accepted, but the response holds neither text nor a call")
         counts.append(tokens(data, "input_tokens"))
-    if None in counts:
+    short_in, long_in = counts
+    if short_in is None or long_in is None:
         return passed("answered after the tool result (no `usage` to confirm the output was read)")
-    if counts[1] <= counts[0] + 5:
+    if long_in <= short_in + 5:
         return failed(
-            f"a tool output about twenty tokens longer cost {counts[1] - counts[0]} more input tokens:"
+            f"a tool output about twenty tokens longer cost {long_in - short_in} more input tokens:"
             " the output is not passed to the model"
         )
     return passed(
-        f"answered after the tool result; its text reached the model ({counts[0]} → {counts[1]} input tokens)"
+        f"answered after the tool result; its text reached the model ({short_in} → {long_in} input tokens)"
     )
 
 
