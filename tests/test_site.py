@@ -194,39 +194,33 @@ def test_search_finds_rows_and_cell_details_not_every_cell(site: Path) -> None:
     assert bodies and not any(body in everything for body in bodies), "evidence is not indexed"
 
 
-def test_no_placeholder_is_left_in_any_page(site: Path) -> None:
-    """Every block the hook set aside, before Markdown or before search, is back in the built pages."""
+def test_no_marker_is_left_in_any_page(site: Path) -> None:
+    """Every marker became its view: no page keeps an ``<!-- aioc:… -->`` comment."""
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 10
     for path in pages:
-        text = path.read_text(encoding="utf-8")
-        assert "<!--aioc-" not in text and "<aioc-later" not in text, path.relative_to(site)
+        assert not re.search(r"<!--\s*aioc:", path.read_text(encoding="utf-8")), path.relative_to(site)
     cells = page(site, "index.html").select("td.aioc-cell")
     assert cells and all(cell.select_one(".aioc-tip") for cell in cells)
 
 
-def test_search_never_parses_cells_toggles_or_evidence(tmp_path: Path, monkeypatch) -> None:
-    """Material's search parses each page's whole HTML before it drops excluded parts; the hook keeps
-    matrix cells, toggles and evidence out of what it parses, and puts them back in the page after."""
-    import material.plugins.search.plugin as search
-
-    parsed: dict[str, str] = {}
-    original = search.SearchIndex.add_entry_from_context
-
-    def recording(self, page_) -> None:
-        parsed[page_.file.src_uri] = page_.content
-        original(self, page_)
-
-    monkeypatch.setattr(search.SearchIndex, "add_entry_from_context", recording)
-    built = build_site(tmp_path / "site")
-    seen = parsed["index.md"] + parsed["implementations/llama-cpp.md"]
-    for markup in ('class="aioc-cell ', 'class="aioc-toggles"', 'class="aioc-evidence"'):
-        assert markup not in seen, markup
-    assert 'class="aioc-rowhead"' in parsed["index.md"], "row titles are still read by search"
-    final = (built / "index.html").read_text(encoding="utf-8")
-    assert 'class="aioc-cell ' in final and 'class="aioc-toggles"' in final
-    impl = (built / "implementations/llama-cpp/index.html").read_text(encoding="utf-8")
-    assert 'class="aioc-evidence"' in impl
+def test_search_is_kept_from_cells_toggles_and_evidence_by_material_s_own_attribute(site: Path) -> None:
+    """Material's documented ``data-search-exclude`` marks what search leaves out: every matrix cell,
+    the column toggles, every exchange of evidence and every cell detail no report covers, and only
+    those (row titles and reported messages stay findable)."""
+    for path in MATRIX_PAGES:
+        soup = page(site, path)
+        cells = soup.select("td.aioc-cell")
+        assert cells and all(c.has_attr("data-search-exclude") for c in cells), path
+        assert soup.select_one(".aioc-toggles").has_attr("data-search-exclude"), path
+        assert not any(th.has_attr("data-search-exclude") for th in soup.select("th.aioc-rowhead")), path
+    soup = page(site, "implementations/llama-cpp/index.html")
+    evidence = soup.select("details.aioc-evidence")
+    assert evidence and all(e.has_attr("data-search-exclude") for e in evidence)
+    details = soup.select("div.aioc-cell-detail")
+    covered = [d for d in details if d.select_one(".aioc-provenance")]
+    assert covered and not any(d.has_attr("data-search-exclude") for d in covered)
+    assert all(d.has_attr("data-search-exclude") for d in details if d not in covered)
 
 
 def build_with_hook_first(tmp_path: Path, source: str) -> Path:
@@ -237,9 +231,8 @@ def build_with_hook_first(tmp_path: Path, source: str) -> Path:
 
 
 def test_a_plugin_that_drops_html_comments_does_not_drop_the_matrix(site: Path, tmp_path: Path) -> None:
-    """Minifiers drop HTML comments, and the blocks set aside before Markdown come back from comment
-    placeholders: the hook restores first among the plugins, and what waits for search is held by
-    an element, not a comment."""
+    """Minifiers drop HTML comments once Markdown has run. The matrix is in the page by then: the
+    hook put it in place of its marker before Markdown, and left nothing for a later event to find."""
     built = build_with_hook_first(
         tmp_path,
         "import re\n"
@@ -253,35 +246,23 @@ def test_a_plugin_that_drops_html_comments_does_not_drop_the_matrix(site: Path, 
     cells = index.select("td.aioc-cell")
     assert cells and len(cells) == len(page(site, "index.html").select("td.aioc-cell"))
     assert index.select("td.aioc-cell .aioc-tip") and index.select_one(".aioc-toggles")
-    assert index.select_one("p.aioc-legend"), "blocks restored after Markdown are there"
+    assert index.select_one("p.aioc-legend")
     assert page(built, "responses/index.html").select('table[data-aioc-table="summary"] tbody tr')
     assert page(built, "implementations/llama-cpp/index.html").select(".aioc-evidence")
 
 
-@pytest.mark.parametrize(
-    ("event", "placeholder", "said"),
-    [
-        ("on_page_markdown(markdown, page, config, files)", r"<!--aioc-html-\d+-->", "HTML comments"),
-        ("on_page_content(html, page, config, files)", r"<aioc-later[^>]*></aioc-later>", "<aioc-later>"),
-    ],
-)
-def test_a_plugin_that_removes_the_placeholders_stops_the_build(
-    tmp_path: Path, caplog, event: str, placeholder: str, said: str
-) -> None:
-    """Nothing is silently dropped: if what the hook set aside cannot go back into a page, the build
-    stops and says which page. A plugin that runs after the hook's own event removes placeholders:
-    HTML blocks' before Markdown, or those that wait for search after it."""
+def test_a_marker_inside_a_line_stops_the_build_naming_the_page(tmp_path: Path, caplog) -> None:
+    """A view starts with HTML blocks, which Markdown keeps only at the start of a line: a marker in
+    the middle of a paragraph would come out mangled, so the build stops and says where."""
     with pytest.raises(Abort):
         build_with_hook_first(
             tmp_path,
-            "import re\n"
-            "from mkdocs.plugins import event_priority\n"
-            "@event_priority(-100)\n"
-            f"def {event}:\n"
-            f"    return re.sub(r'{placeholder}', '', {event.split('(')[1].split(',')[0]})\n",
+            "def on_page_markdown(markdown, page, config, files):\n"
+            "    if page.file.src_uri == 'overview.md':\n"
+            "        return markdown + '\\nSee <!-- aioc:matrix core --> here.\\n'\n"
+            "    return markdown\n",
         )
-    assert "aioc: index.md: " in caplog.text
-    assert "lost their placeholder before they could go back into the page" in caplog.text
+    said = "aioc: overview.md: marker '<!-- aioc:matrix core -->' must stand on a line of its own"
     assert said in caplog.text
     assert "Traceback" not in caplog.text
 
@@ -385,6 +366,7 @@ def test_nav_lists_the_matrices_first_and_every_implementation(site: Path) -> No
         "Features",
         "Responses",
         "At a glance",
+        "Compare",
         "Implementations",
         "Prober",
         "Contributing",

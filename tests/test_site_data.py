@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -162,3 +163,51 @@ def test_mkdocs_build_strict_fails_on_bad_data_without_traceback(data_copy: Path
     assert run.returncode != 0
     assert "data/reports/ollama/broken.json" in run.stderr
     assert "Traceback" not in run.stderr + run.stdout
+
+
+def test_display_options_come_from_the_matrix_in_the_catalog(data_copy: Path, build) -> None:
+    """The row-header label and whether endpoint rows show their HTTP method are the matrix's own
+    options (``row_header``, ``show_method``): change them in the catalog and the page follows, with
+    no matrix id or other option deciding it in the template."""
+    path = data_copy / "catalog" / "endpoints.json"
+    catalog = json.loads(path.read_text(encoding="utf-8"))
+    matrices = {m["id"]: m for m in catalog["matrices"]}
+    matrices["core"] |= {"row_header": "Route or behaviour", "show_method": True}
+    matrices["features"] |= {"show_method": False}
+    write_json(path, catalog)
+    site = build(data_copy)
+
+    def head_and_methods(path: str, matrix: str) -> tuple[list[str], dict[str, str]]:
+        soup = page(site, path)
+        tables = soup.find_all("table", attrs={"data-aioc-table": "matrix", "data-aioc-matrix": matrix})
+        heads = [t.thead.find("th").get_text(strip=True) for t in tables]
+        methods = {
+            tr["id"]: tr.th.find("span", class_="aioc-method").get_text()
+            for t in tables
+            for tr in t.tbody.find_all("tr")
+            if tr.th.find("span", class_="aioc-method")
+        }
+        return heads, methods
+
+    heads, methods = head_and_methods("index.html", "core")
+    assert heads and set(heads) == {"Route or behaviour"}
+    assert methods["row-core-chat.completions"] == "POST" and methods["row-core-models.list"] == "GET"
+    assert "row-core-chat.stream_usage" not in methods, "a behaviour row has no method of its own"
+    heads, methods = head_and_methods("features/index.html", "features")
+    assert set(heads) == {"Endpoint / behaviour"} and not methods, "the defaults: no method shown"
+    heads, methods = head_and_methods("responses/index.html", "responses")
+    assert set(heads) == {"Feature"}, "as responses.json sets it"
+
+
+def test_the_repository_s_matrices_set_their_display_options() -> None:
+    """Today's pages: the core matrix lists routes without methods, features and responses show them,
+    and the Responses matrix calls its rows features."""
+    from probes.load.dataset import load_dataset
+
+    matrices = load_dataset(ROOT / "data").catalog.matrices
+    shown = {m.id: (m.row_header, m.show_method) for m in matrices.values()}
+    assert shown == {
+        "core": ("Endpoint / behaviour", False),
+        "features": ("Endpoint / behaviour", True),
+        "responses": ("Feature", True),
+    }

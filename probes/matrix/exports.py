@@ -20,9 +20,10 @@ from typing import Any
 from defusedcsv import csv
 
 from probes.load.dataset import Dataset
+from probes.matrix.cells import CellRecord, cell_record
 from probes.matrix.history import Change, timelines_of
 from probes.matrix.merge import Cell
-from probes.matrix.tables import columns_for, is_stale
+from probes.matrix.tables import columns_for
 from probes.model.status import Status
 from probes.model.text import plain
 
@@ -65,23 +66,6 @@ CSV_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class CellRecord:
-    """One exported cell: the merged grade of one implementation for one row, with where it came from."""
-
-    implementation: str
-    row: str
-    status: Status
-    message: str = ""
-    footnote: str | None = None
-    origin: str | None = None
-    date: dt.date | None = None
-    run_id: str | None = None
-    report: str | None = None
-    evidence: int = 0
-    stale: bool = False
-
-
 def live_rows(dataset: Dataset) -> list[str]:
     """The rows any matrix shows, each once, in catalog order: what the exports and badges cover."""
     shown = {row for matrix in dataset.catalog.matrices.values() for row in matrix.row_ids}
@@ -96,31 +80,12 @@ def cell_records(
     stale_after_days: int | None = None,
 ) -> list[CellRecord]:
     """Every implementation × live row, in column and catalog order; a cell without data is untested."""
-    records = []
     rows = live_rows(dataset)
-    for impl in dataset.implementations:
-        for row in rows:
-            cell = cells.get((impl, row))
-            if cell is None:
-                records.append(CellRecord(impl, row, Status.UNTESTED, "no report covers this cell"))
-                continue
-            result = cell.current.result
-            records.append(
-                CellRecord(
-                    implementation=impl,
-                    row=row,
-                    status=result.status,
-                    message=result.message,
-                    footnote=result.footnote,
-                    origin=cell.origin.value,
-                    date=cell.date,
-                    run_id=cell.current.report.run_id,
-                    report=cell.current.source.path,
-                    evidence=len(result.evidence),
-                    stale=is_stale(cell.date, today, stale_after_days),
-                )
-            )
-    return records
+    return [
+        cell_record(impl, row, cells.get((impl, row)), today=today, stale_after_days=stale_after_days)
+        for impl in dataset.implementations
+        for row in rows
+    ]
 
 
 def matrix_document(
@@ -168,8 +133,8 @@ def matrix_document(
                 "row": r.row,
                 "status": r.status.value,
                 "message": r.message,
-                "footnote": r.footnote,
-                "origin": r.origin,
+                "footnote": r.note,
+                "origin": r.origin.value if r.origin else None,
                 "date": r.date.isoformat() if r.date else None,
                 "run_id": r.run_id,
                 "report": r.report,
@@ -229,8 +194,8 @@ def matrix_csv(dataset: Dataset, records: list[CellRecord]) -> str:
                 r.status.value,
                 r.status.symbol,
                 plain(r.message),
-                plain(r.footnote),
-                r.origin or "",
+                plain(r.note),
+                r.origin.value if r.origin else "",
                 r.date.isoformat() if r.date else "",
                 r.run_id or "",
                 r.report or "",

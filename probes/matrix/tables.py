@@ -11,51 +11,19 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from probes.load.dataset import Dataset, LoadedReport
+from probes.matrix.cells import CellRecord, cell_record
 from probes.matrix.history import Change, History, implementation_history, timeline
 from probes.matrix.merge import Cell, report_order
 from probes.model.catalog import Matrix, Row, Section
 from probes.model.implementations import Implementation
 from probes.model.report import Origin
 from probes.model.status import Status
-from probes.model.text import plain
-
-
-@dataclass(frozen=True)
-class CellView:
-    """One table cell as the page shows it."""
-
-    implementation: str
-    row: str
-    status: Status
-    message: str = ""
-    footnote: int | None = None
-    note: str = ""
-    origin: Origin | None = None
-    date: dt.date | None = None
-    run: str | None = None
-    evidence: int = 0
-    stale: bool = False
-    unexplained: bool = False
-
-    @property
-    def tip(self) -> str:
-        """Plain text for the hover/focus popover: the grade, the reason and where it came from."""
-        parts = [self.status.label]
-        if self.message:
-            parts.append(plain(self.message))
-        if self.note:
-            parts.append((f"[{self.footnote}] " if self.footnote else "") + plain(self.note))
-        if self.unexplained:
-            parts.append("no reason found")
-        if self.origin is not None and self.date is not None:
-            parts.append(f"{self.origin.value} {self.date.isoformat()}" + (" (stale)" if self.stale else ""))
-        return " — ".join(parts)
 
 
 @dataclass(frozen=True)
 class RowView:
     row: Row
-    cells: list[CellView]
+    cells: list[CellRecord]
 
 
 @dataclass(frozen=True)
@@ -185,41 +153,6 @@ def columns_for(matrix: Matrix, dataset: Dataset, cells: dict[tuple[str, str], C
     return [impl for impl in dataset.implementations.values() if impl.id in present]
 
 
-def is_stale(date: dt.date, today: dt.date, stale_after_days: int | None) -> bool:
-    """A cell is stale when its newest grade is more than ``stale_after_days`` old (None: never)."""
-    return bool(stale_after_days) and today - date > dt.timedelta(days=stale_after_days)
-
-
-def cell_view(
-    impl: str,
-    row: str,
-    cell: Cell | None,
-    footnote: int | None,
-    today: dt.date,
-    stale_after_days: int | None,
-) -> CellView:
-    """The view of one cell; a missing cell is shown as not tested."""
-    if cell is None:
-        return CellView(
-            implementation=impl, row=row, status=Status.UNTESTED, message="no report covers this cell"
-        )
-    result = cell.current.result
-    return CellView(
-        implementation=impl,
-        row=row,
-        status=result.status,
-        message=result.message,
-        footnote=footnote,
-        note=result.footnote or "",
-        origin=cell.origin,
-        date=cell.date,
-        run=cell.current.source.path,
-        evidence=len(result.evidence),
-        stale=is_stale(cell.date, today, stale_after_days),
-        unexplained=result.unexplained,
-    )
-
-
 def build_matrix(
     matrix: Matrix,
     dataset: Dataset,
@@ -243,7 +176,11 @@ def build_matrix(
                 text = cell.current.result.footnote if cell else None
                 if matrix.footnotes and text:
                     number = numbers.setdefault(text, len(numbers) + 1)
-                views.append(cell_view(impl.id, row_id, cell, number, today, stale_after_days))
+                views.append(
+                    cell_record(
+                        impl.id, row_id, cell, today=today, stale_after_days=stale_after_days, footnote=number
+                    )
+                )
             row_views.append(RowView(row=dataset.row(row_id), cells=views))
         sections.append(SectionView(section=section, rows=row_views))
     footnotes = [Footnote(number=n, text=t) for t, n in numbers.items()]
@@ -323,7 +260,7 @@ class CellDetail:
     """One cell on an implementation's page: the grade, the full result and how it changed."""
 
     row: Row
-    view: CellView
+    view: CellRecord
     cell: Cell | None
     changes: list[Change] = field(default_factory=list)
 
@@ -385,7 +322,7 @@ def build_implementation(
             timelines_by_row[row_id] = found if found is not None else timeline(cell)
         return CellDetail(
             dataset.row(row_id),
-            cell_view(impl.id, row_id, cell, None, today, stale_after_days),
+            cell_record(impl.id, row_id, cell, today=today, stale_after_days=stale_after_days),
             cell,
             timelines_by_row.get(row_id, []),
         )

@@ -1,19 +1,32 @@
-"""Put matrices into pages: find the markers in a page's Markdown and render views with Jinja macros.
+"""Put matrices into pages: each marker in a page's Markdown becomes the Markdown and HTML of one view.
 
-The hook in ``scripts/hooks/matrix.py`` only wires MkDocs events to this module. Rendering uses
-the theme's Jinja environment and the macros in ``overrides/partials/aioc/matrix.html``; the
-environment does not autoescape, so the macros escape every value from data with ``|e`` and
-prose passes through :func:`probes.model.text.render_inline`, which never lets HTML through.
+The hook in ``scripts/hooks/matrix.py`` calls :meth:`Renderer.replace_markers` from
+``on_page_markdown``, and that is the whole renderer: a marker such as ``<!-- aioc:matrix core -->``
+is replaced by the output of a Jinja macro in ``overrides/partials/aioc/matrix.html``, before
+Markdown runs. The macros write headings as Markdown (so that they get TOC entries and permalinks)
+and everything else as raw HTML blocks, which Python-Markdown passes through as they are. Nothing is
+set aside and put back later, so no other plugin can lose part of a matrix, and no event needs a
+priority. Material's search reads the finished HTML; ``data-search-exclude``, its documented way to
+leave blocks out of the index, keeps cells, toggles and evidence out.
+
+What this costs, measured with ``scripts/bench_build.py`` at today's size: MkDocs' anchor scan and
+Python-Markdown's raw-HTML parser now read every table and cell detail (about 39,000 tags), and
+search reads the cells it leaves out, so a whole ``mkdocs build`` takes about 3.0 s instead of 1.4 s
+with the earlier renderer, which kept the HTML away from Markdown and search behind placeholders.
+Most of it (0.9 s of CPU) is the implementation pages' cell details.
+
+Rendering uses the theme's Jinja environment; it does not autoescape, so the macros escape every
+value from data with ``|e`` and prose passes through :func:`probes.model.text.render_inline`,
+which never lets HTML through. The filters added here are pure functions of their argument.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import itertools
 import posixpath
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,20 +44,6 @@ from probes.model.text import plain, render_inline
 TEMPLATE = "partials/aioc/matrix.html"
 MARKER = re.compile(r"<!--\s*aioc:(?P<kind>[a-z]+)\s+(?P<id>[a-z0-9._-]+)\s*-->")
 """``<!-- aioc:matrix core -->`` or ``<!-- aioc:implementation llama-cpp -->`` in a page."""
-
-PLACEHOLDER = re.compile(r"<!--aioc-html-\d+-->")
-"""Where an HTML block set aside by :meth:`Renderer.stash` goes back after Markdown."""
-
-LATER_PLACEHOLDER = re.compile(r'<aioc-later data-n="\d+"></aioc-later>')
-"""Where HTML set aside by :meth:`Renderer.stash_unindexed` goes back after the search index. An
-empty element, not a comment: it only ever sits inside HTML blocks, never in Markdown, and plugins
-that drop comments (minifiers) keep it."""
-
-STAGES = {
-    "html": ("matrix HTML blocks", "HTML comments <!--aioc-html-…-->"),
-    "later": ("parts of the matrix (cells, toggles or evidence)", "<aioc-later> elements"),
-}
-"""What each stage of set-aside HTML holds, and what its placeholders look like, for errors."""
 
 IMPLEMENTATIONS_DIR = "implementations"
 
@@ -69,28 +68,20 @@ def breakable(rendered: str) -> Markup:
 
 
 class MarkerError(Exception):
-    """A page names a matrix or implementation that the data does not define, or what the hook
-    set aside could not go back into the page."""
+    """A page names a matrix or implementation that the data does not define."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Renderer:
-    """Renders the views of one loaded dataset; built once per site build."""
+    """Renders the views of one loaded dataset; built once per site build, never changed after."""
 
     env: Environment
     dataset: Dataset
     cells: dict[tuple[str, str], Cell]
     today: dt.date
     stale_after_days: int | None = None
-    set_aside: dict[str, str] = field(default_factory=dict)
-    """HTML kept out of the page for a while, by placeholder (see :meth:`stash`)."""
-    pending: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    """The placeholders each page still waits for, by page and stage (``html`` or ``later``)."""
-    page: str = ""
-    """The page whose markers are being replaced; what is set aside meanwhile is filed under it."""
-    keys: Iterator[int] = field(default_factory=itertools.count)
-    """Numbers placeholders; never reused, even after their blocks went back into a page."""
     timelines: dict[tuple[str, str], list[Change]] = field(default_factory=dict)
+    """Every cell's changes, worked out once per build for the implementation pages and exports."""
 
     @classmethod
     def create(
@@ -113,53 +104,9 @@ class Renderer:
         )
         env.filters["prose"] = render_inline
         env.filters["plain"] = plain
-        env.filters["html_block"] = renderer.stash
-        env.filters["unindexed"] = renderer.stash_unindexed
         env.filters["breakable"] = breakable
         env.globals["aioc_passing"] = PASSING_DEFINITION
         return renderer
-
-    def stash(self, html: str) -> Markup:
-        """Set an HTML block aside and return a placeholder for it that Markdown passes through."""
-        return self._set_aside(f"<!--aioc-html-{next(self.keys)}-->", str(html).strip(), "html")
-
-    def restore(self, html: str, page: str = "") -> str:
-        """Put the HTML blocks set aside for ``page`` back in place of their placeholders.
-
-        Raises MarkerError if a block found no placeholder: the page would silently lack it.
-        """
-        return self._put_back(PLACEHOLDER, html, page, "html")
-
-    def stash_unindexed(self, html: str) -> Markup:
-        """Set aside HTML that search must not index, until the search plugin has read the page.
-
-        Material's search parses every page's whole HTML, even the parts marked
-        ``data-search-exclude``, and at today's size parsing the matrix cells, toggles and evidence
-        cost more than the hook itself. Kept out of ``page.content`` until ``on_post_page``, they
-        are never parsed, and never indexed.
-        """
-        return self._set_aside(f'<aioc-later data-n="{next(self.keys)}"></aioc-later>', str(html), "later")
-
-    def restore_unindexed(self, html: str, page: str = "") -> str:
-        """Put HTML set aside by :meth:`stash_unindexed` for ``page`` back into its final output."""
-        return self._put_back(LATER_PLACEHOLDER, html, page, "later")
-
-    def _set_aside(self, key: str, html: str, stage: str) -> Markup:
-        self.set_aside[key] = html
-        self.pending.setdefault((self.page, stage), []).append(key)
-        return Markup(key)
-
-    def _put_back(self, placeholder: re.Pattern[str], html: str, page: str, stage: str) -> str:
-        restored = placeholder.sub(lambda match: self.set_aside.pop(match[0], match[0]), html)
-        keys = self.pending.pop((page, stage), [])
-        lost = [key for key in keys if self.set_aside.pop(key, None) is not None]
-        if lost:
-            what, marks = STAGES[stage]
-            raise MarkerError(
-                f"{len(lost)} of {len(keys)} {what} lost their placeholder before they could go back"
-                f" into the page: another plugin removed {marks} from it"
-            )
-        return restored
 
     @property
     def macros(self) -> Any:
@@ -199,10 +146,11 @@ class Renderer:
         """Every implementation's share bars, one column per matrix."""
         return str(self.macros.overview(build_overview(self.dataset, self.cells), link))
 
-    def badges(self) -> str:
-        """Every implementation's badge as a Markdown table of images and links, relative to the page's
-        source, so that MkDocs checks and rewrites both (a missing badge stops a strict build)."""
-        here = posixpath.dirname(self.page)
+    def badges(self, page: str) -> str:
+        """Every implementation's badge as a Markdown table of images and links, relative to ``page``
+        (the page's source), so that MkDocs checks and rewrites both (a missing badge stops a strict
+        build)."""
+        here = posixpath.dirname(page)
         lines = ["| Implementation | Badge |", "|---|---|"]
         for impl in self.dataset.implementations.values():
             name = html.escape(impl.name)
@@ -213,17 +161,22 @@ class Renderer:
         return "\n".join(lines) + "\n"
 
     def replace_markers(self, markdown: str, link: Callable[[str], str], page: str = "") -> str:
-        """Replace every marker in ``page``; unknown kinds or ids raise MarkerError."""
-        self.page = page
+        """Replace every marker in ``page`` (its source path) by its view; unknown kinds or ids raise
+        MarkerError."""
 
         def one(match: re.Match[str]) -> str:
             kind, ident = match["kind"], match["id"]
+            before = markdown[: match.start()].rpartition("\n")[2]
+            after = markdown[match.end() :].partition("\n")[0]
+            if before.strip() or after.strip():
+                # The view starts with HTML blocks, which Markdown keeps only at the start of a line.
+                raise MarkerError(f"marker {match[0]!r} must stand on a line of its own")
             if kind == "matrix":
                 return self.matrix(ident, link)
             if kind == "implementation":
                 return self.implementation(ident, link)
             if kind in ("overview", "badges") and ident == "all":
-                return self.overview(link) if kind == "overview" else self.badges()
+                return self.overview(link) if kind == "overview" else self.badges(page)
             raise MarkerError(
                 f"unknown marker {kind} {ident!r} (use aioc:matrix ID, aioc:implementation ID,"
                 " aioc:overview all or aioc:badges all)"

@@ -1,8 +1,9 @@
 """MkDocs hook: load data/, validate it, merge it, and put the matrices into the pages.
 
-Thin on purpose: every decision lives in the tested ``probes`` package. This module keeps no
-state between builds except what ``on_config`` sets afresh, because ``mkdocs serve`` does not
-reload hook modules when it rebuilds.
+Thin on purpose: every decision lives in the tested ``probes`` package. Three events: ``on_config``
+loads the data, ``on_files`` adds the generated pages and exports, ``on_page_markdown`` replaces each
+page's markers with rendered views. This module keeps no state between builds except what
+``on_config`` sets afresh, because ``mkdocs serve`` does not reload hook modules when it rebuilds.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
@@ -106,7 +106,11 @@ def _about(page: Page) -> Iterator[None]:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Replace ``<!-- aioc:… -->`` markers with rendered matrices."""
+    """Replace each ``<!-- aioc:… -->`` marker with its rendered view, in one step.
+
+    The view is Markdown headings and raw HTML blocks, which Python-Markdown passes through; nothing
+    is left for a later event to put back, so no other plugin can break the page by running between.
+    """
     assert _renderer is not None
 
     def link(impl_id: str) -> str:
@@ -115,25 +119,3 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
     with _about(page):
         return _renderer.replace_markers(markdown, link, page.file.src_uri)
-
-
-@event_priority(100)
-def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Put the matrices' HTML blocks back; they bypassed the Markdown parser.
-
-    First among the plugins: one that drops HTML comments must not see the placeholders.
-    """
-    assert _renderer is not None
-    with _about(page):
-        return _renderer.restore(html, page.file.src_uri)
-
-
-@event_priority(100)
-def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
-    """Put back what search must not index (cells, toggles, evidence), now that search has read the page.
-
-    First among the plugins, so that others (a minifier, say) see the finished page.
-    """
-    assert _renderer is not None
-    with _about(page):
-        return _renderer.restore_unindexed(output, page.file.src_uri)
