@@ -239,8 +239,8 @@ def details(
         sources: set[str] = set()
         for report in reports.values():
             models.update(report.models)
-            if report.base_url:
-                endpoints.add(urlsplit(report.base_url).hostname or "")
+            for url in filter(None, [report.base_url, *report.other_base_urls]):
+                endpoints.add(urlsplit(url).hostname or "")
             if report.implementation_version:
                 versions.add(report.implementation_version)
             if report.prober:
