@@ -9,11 +9,12 @@ set aside and put back later, so no other plugin can lose part of a matrix, and 
 priority. Material's search reads the finished HTML; ``data-search-exclude``, its documented way to
 leave blocks out of the index, keeps cells, toggles and evidence out.
 
-What this costs, measured with ``scripts/bench_build.py`` at today's size: MkDocs' anchor scan and
-Python-Markdown's raw-HTML parser now read every table and cell detail (about 39,000 tags), and
-search reads the cells it leaves out, so a whole ``mkdocs build`` takes about 3.0 s instead of 1.4 s
-with the earlier renderer, which kept the HTML away from Markdown and search behind placeholders.
-Most of it (0.9 s of CPU) is the implementation pages' cell details.
+The macros mark their large HTML blocks (tables, cell details) for :mod:`probes.site.raw_html`, a
+Markdown extension that hands them to Markdown's own raw-HTML store before Markdown's raw-HTML parser
+would read every tag of them (about 39,000 on the implementation pages); the page comes out the
+same either way, only faster (a whole ``mkdocs build`` measured 3.0 s without it, 2.4 s with it).
+Material's search still parses every page's HTML, the cells it leaves out included; that is the
+price of having no placeholders (about 0.5 s).
 
 Rendering uses the theme's Jinja environment; it does not autoescape, so the macros escape every
 value from data with ``|e`` and prose passes through :func:`probes.model.text.render_inline`,

@@ -23,6 +23,7 @@ from mkdocs.utils import get_relative_url
 
 from probes.load.dataset import DataError, Dataset, load_dataset
 from probes.matrix.exports import site_files
+from probes.site.raw_html import StashHtmlExtension
 from probes.site.render import MarkerError, Renderer, implementation_markdown, implementation_page
 
 log = logging.getLogger("mkdocs.plugins.aioc")
@@ -53,6 +54,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         stale_after_days=options.get("stale_after_days"),
     )
     _fill_nav(config, dataset)
+    if not any(isinstance(e, StashHtmlExtension) for e in config.markdown_extensions):
+        config.markdown_extensions.append(StashHtmlExtension())
     return config
 
 

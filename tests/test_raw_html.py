@@ -1,0 +1,78 @@
+"""The Markdown extension that passes the matrices' HTML blocks through unparsed changes nothing a reader
+sees: each page's Markdown converts to the same HTML with it, without it, and with its comments lost."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import markdown
+import pytest
+from mkdocs.config import load_config
+
+from probes.load.dataset import load_dataset
+from probes.site.raw_html import CLOSE, OPEN, StashHtmlExtension
+from probes.site.render import Renderer
+
+ROOT = Path(__file__).resolve().parents[1]
+EXTENSIONS = ["toc", "attr_list", "md_in_html", "admonition", "footnotes", "tables"]
+
+
+@cache
+def renderer() -> Renderer:
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    return Renderer.create(config.theme.get_env(), load_dataset(ROOT / "data"))
+
+
+def views() -> dict[str, str]:
+    r = renderer()
+    out = {f"matrix {m}": r.matrix(m, lambda i: f"../{i}/") for m in r.dataset.catalog.matrices}
+    out["implementation llama-cpp"] = r.implementation("llama-cpp", lambda i: f"../{i}/")
+    out["overview"] = r.overview(lambda i: f"../{i}/")
+    return out
+
+
+def convert(text: str, stash: bool) -> str:
+    extensions: list[str | markdown.Extension] = list(EXTENSIONS)
+    if stash:
+        extensions.append(StashHtmlExtension())
+    html = markdown.Markdown(extensions=extensions).convert(text)
+    return normalised(html)
+
+
+def normalised(html: str) -> str:
+    """The HTML with the marking comments gone and whitespace between tags ignored."""
+    html = html.replace(OPEN, "").replace(CLOSE, "")
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+
+@pytest.mark.parametrize("name", list(views()))
+def test_a_view_converts_to_the_same_html_with_and_without_the_extension(name: str) -> None:
+    text = views()[name]
+    assert OPEN in text and text.count(OPEN) == text.count(CLOSE), "the view marks its HTML blocks"
+    with_stash = convert(text, stash=True)
+    assert with_stash == convert(text, stash=False)
+    assert "wzxhzdk" not in with_stash, "every stashed block went back into the page"
+
+
+def test_lost_comments_leave_markdown_to_parse_the_same_html() -> None:
+    """A plugin that drops HTML comments before Markdown runs makes the build slower, never different."""
+    text = views()["implementation llama-cpp"]
+    without_comments = re.sub(r"<!--.*?-->\n?", "", text, flags=re.DOTALL)
+    assert convert(without_comments, stash=True) == convert(text, stash=True)
+
+
+def test_markdown_inside_a_marked_block_is_left_as_it_is() -> None:
+    """The block is HTML, passed as it is: Markdown syntax in it is not converted (the macros escape
+    every value from data, so nothing in it is meant as Markdown)."""
+    text = f"# Title\n\n{OPEN}\n<div>*not emphasis* and [not](a-link)</div>\n{CLOSE}\n\nAfter *this*.\n"
+    html = markdown.Markdown(extensions=[StashHtmlExtension()]).convert(text)
+    assert "<div>*not emphasis* and [not](a-link)</div>" in html
+    assert "<em>this</em>" in html
+
+
+def test_an_unclosed_block_is_left_to_markdown() -> None:
+    text = f"{OPEN}\n<div>kept</div>\n\nText *here*.\n"
+    html = markdown.Markdown(extensions=[StashHtmlExtension()]).convert(text)
+    assert "<div>kept</div>" in html and "<em>here</em>" in html
