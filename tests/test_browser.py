@@ -453,6 +453,37 @@ def test_a_probed_cell_leads_to_its_evidence(open_page) -> None:
     detail.screenshot(path=str(ARTIFACTS / "evidence-llama-cpp-chat.png"))
 
 
+def test_a_long_implementation_page_folds_its_evidence_and_jumps_to_a_row(open_page) -> None:
+    """Every cell of llama.cpp is listed (about 170), so evidence, sources and history fold under one
+    line each (the page was 33,600 px tall at 1400 px with them open), and a folded list of links
+    jumps to any row by keyboard, opening that cell's details."""
+    page = open_page("implementations/llama-cpp/", viewport={"width": 1400, "height": 900})
+    cells = page.locator(".aioc-cell-detail").count()
+    assert cells >= 150
+    assert page.evaluate("document.documentElement.scrollHeight") < 22_000
+    assert page.eval_on_selector_all("details.aioc-cell-more", "ds => ds.filter(d => d.open).length") == 0
+    evidence = page.locator("details.aioc-evidence")
+    assert evidence.count() and not evidence.first.is_visible(), "evidence is folded away"
+    jump = page.locator("details.aioc-jump")
+    assert jump.locator("a").count() == cells, "the jump list links every cell"
+    # The last cell on the page with evidence: far from the top, so the jump has to move the page.
+    row = page.eval_on_selector_all(
+        ".aioc-cell-detail", "ds => ds.filter(d => d.querySelector('.aioc-evidence')).pop().id"
+    ).removeprefix("cell-")
+    jump.locator("summary").focus()
+    page.keyboard.press("Enter")
+    target = jump.locator(f'a[href="#cell-{row}"]')
+    assert target.is_visible()
+    target.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/implementations/llama-cpp/#cell-{row}")
+    detail = page.locator(f'[id="cell-{row}"]')
+    header = page.locator("header.md-header").bounding_box()
+    assert header["height"] - 1 <= detail.bounding_box()["y"] < page.viewport_size["height"] / 2
+    assert detail.locator("details.aioc-cell-more").evaluate("d => d.open"), "the jumped-to cell opens"
+    assert detail.locator("details.aioc-evidence").first.is_visible()
+
+
 def test_pages_load_without_errors(open_page) -> None:
     for path in ("", "features/", "exports/", "implementations/ollama/", "implementations/llama-cpp/"):
         page = open_page(path)

@@ -151,7 +151,7 @@ def test_one_page_per_implementation(site: Path) -> None:
         assert set(runs) == expected
     soup = page(site, "implementations/llama-cpp/index.html")
     detail = soup.find("div", id="cell-chat.completions")
-    assert "report" in detail.find("p", class_="aioc-provenance").get_text()
+    assert "report" in detail.find(class_="aioc-provenance").get_text()
 
 
 def test_matrix_links_cells_to_implementation_pages(site: Path) -> None:
@@ -440,3 +440,20 @@ def test_bar_titles_are_escaped(data_copy: Path, build) -> None:
         "llama &quot;cpp&quot; &amp; co, Compatibility matrix" in html_text
     )
     assert 'llama "cpp" & co' not in html_text
+
+
+def test_an_implementation_page_folds_each_cells_evidence_and_links_every_row(site: Path) -> None:
+    """Evidence, sources and history sit in one closed details block per cell, under a summary that
+    holds no link (axe: nested-interactive); a folded list at the top links every cell."""
+    soup = page(site, "implementations/llama-cpp/index.html")
+    details = soup.select("div.aioc-cell-detail")
+    assert details
+    for detail in details:
+        folded = detail.select_one("details.aioc-cell-more")
+        for inner in detail.select(".aioc-evidence, .aioc-sources, .aioc-history"):
+            assert folded is not None and inner.find_parent("details", class_="aioc-cell-more") is folded
+        if folded is not None:
+            assert not folded.has_attr("open") and folded.summary.find("a") is None
+            assert folded.select_one(f'a[href="#run-{detail.select_one(".aioc-provenance code").text}"]')
+    jump = soup.select_one("details.aioc-jump")
+    assert [a["href"] for a in jump.select("a")] == [f"#{d['id']}" for d in details]

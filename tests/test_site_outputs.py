@@ -317,5 +317,5 @@ def test_probed_cells_keep_what_was_sent_and_received(planted: Path, build) -> N
     assert sent.startswith("POST /v1/embeddings\ncontent-type: application/json\n")
     assert '"input": "hello"' in sent
     assert received.startswith("HTTP 200\n") and '"x": 1' in received
-    provenance = detail.find("p", class_="aioc-provenance").get_text(" ", strip=True)
+    provenance = detail.find(class_="aioc-provenance").get_text(" ", strip=True)
     assert f"probed on {NEW_DAY.date().isoformat()}" in provenance and "tabbyapi-new" in provenance

@@ -89,10 +89,10 @@
     box.hidden = false;
   }
 
-  /* A matrix cell links to #cell-<row> on the implementation's page: open that cell's evidence. */
+  /* A matrix cell links to #cell-<row> on the implementation's page: open that cell's details. */
   function openEvidence() {
     var id = location.hash.slice(1), target = id.startsWith("cell-") && document.getElementById(decodeURIComponent(id));
-    if (target) { target.querySelectorAll("details.aioc-evidence").forEach(function (d) { d.open = true; }); }
+    if (target) { target.querySelectorAll("details").forEach(function (d) { d.open = true; }); }
   }
 
   function init() {
