@@ -20,7 +20,9 @@ from mkdocs.exceptions import Abort
 
 from probes.cli.commands.validate import validate
 from probes.cli.main import main
-from probes.load.dataset import MAX_DEPTH, MAX_FILE_BYTES, Problem
+from probes.load.dataset import Problem
+from probes.load.files import MAX_FILE_BYTES
+from probes.load.json_strict import MAX_DEPTH
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -108,7 +110,7 @@ def assert_problems(problems: list[Problem], name: str, expected: list[tuple[str
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_bad_report_is_rejected_with_file_and_path(name: str) -> None:
     target = BAD / name.split("/")[0] if "/" in name else BAD / name
-    problems, _ = validate([target], DATA)
+    problems, _, _ = validate([target], DATA)
     assert_problems(problems, name, EXPECTED[name])
     assert all(p.file.startswith("tests/bad_reports/") for p in problems)
 
@@ -180,7 +182,7 @@ def test_valid_report_outside_data_passes(tmp_path: Path, capsys) -> None:
 
 
 def test_repository_data_is_valid() -> None:
-    problems, count = validate([], DATA)
+    problems, count, _ = validate([], DATA)
     assert problems == []
     assert count == len(list(DATA.rglob("*.json")))
 
@@ -188,7 +190,7 @@ def test_repository_data_is_valid() -> None:
 def test_single_report_is_checked_against_the_data_catalog(tmp_path: Path) -> None:
     report = valid_report()
     report["results"][0]["row"] = "models.lst"
-    problems, _ = validate([write_json(tmp_path / "r.json", report)], DATA)
+    problems, _, _ = validate([write_json(tmp_path / "r.json", report)], DATA)
     assert [p.path for p in problems] == ["results[0].row"]
     assert "did you mean 'models.list'" in problems[0].message
 
@@ -197,7 +199,7 @@ def test_run_id_already_in_data_is_a_duplicate(data_copy: Path, tmp_path: Path) 
     existing = sorted((data_copy / "reports").rglob("*.json"))[0]
     run_id = json.loads(existing.read_text(encoding="utf-8"))["run_id"]
     fresh = write_json(tmp_path / "fresh.json", valid_report(run_id))
-    problems, _ = validate([fresh], data_copy)
+    problems, _, _ = validate([fresh], data_copy)
     assert len(problems) == 1
     assert problems[0].path == "run_id"
     assert f"also used by data/reports/{existing.parent.name}/{existing.name}" in problems[0].message
@@ -210,7 +212,7 @@ def test_reports_in_data_sit_at_implementation_and_run_id(data_copy: Path) -> No
     write_json(data_copy / "reports/llama-cpp/other-name.json", valid_report("named-run"))
     report = {"$schema": "https://example.com/schema.json", **valid_report("odd-schema")}
     write_json(data_copy / "reports/llama-cpp/odd-schema.json", report)
-    problems, _ = validate([], data_copy)
+    problems, _, _ = validate([], data_copy)
     lines = [str(p) for p in problems]
     assert len(lines) == 3, lines
     assert any(
@@ -235,7 +237,7 @@ def test_broken_catalog_and_implementations_are_reported(data_copy: Path, tmp_pa
     text = catalog.read_text(encoding="utf-8")
     catalog.write_text(text.replace('"kind": "endpoint"', '"kind": "endpont"', 1), encoding="utf-8")
     # Even a single report outside data/ shows them: every report is checked against these files.
-    problems, _ = validate([write_json(tmp_path / "r.json", valid_report())], data_copy)
+    problems, _, _ = validate([write_json(tmp_path / "r.json", valid_report())], data_copy)
     assert {(p.file, p.path) for p in problems} == {
         ("data/implementations.json", "implementations[0].homepage"),
         (f"data/catalog/{catalog.name}", "rows[0].kind"),

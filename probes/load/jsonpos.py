@@ -10,14 +10,15 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # public in json.decoder, not typed
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
 
 
 def _skip(text: str, pos: int) -> int:
-    return _SPACE.match(text, pos).end()
+    match = _SPACE.match(text, pos)  # always matches, if only the empty string
+    return match.end() if match else pos
 
 
 def _end_of_value(text: str, pos: int) -> int:
@@ -92,6 +93,11 @@ class _Frame:
     expect_key: bool = True
 
 
+def _here(stack: list[_Frame]) -> tuple[int | str, ...]:
+    """The location the scan is at: the key or index of each open container (none yet: left out)."""
+    return tuple(f.key for f in stack if f.key is not None)
+
+
 def _walk(text: str) -> Iterator[tuple[str, tuple[int | str, ...], int]]:
     """Yield ``(kind, location, pos)``: ``key`` per key, ``open`` per container, ``odd`` per bare value.
 
@@ -103,7 +109,7 @@ def _walk(text: str) -> Iterator[tuple[str, tuple[int | str, ...], int]]:
         token = match.group()
         top = stack[-1] if stack else None
         if match.group("odd"):
-            yield "odd", tuple(f.key for f in stack), match.start()
+            yield "odd", _here(stack), match.start()
         elif token[0] == '"':
             if top is not None and top.opener == "{" and top.expect_key:
                 try:
@@ -114,9 +120,9 @@ def _walk(text: str) -> Iterator[tuple[str, tuple[int | str, ...], int]]:
                 top.expect_key = False
                 kind = "dup" if key in top.keys else "key"
                 top.keys.add(key)
-                yield kind, tuple(f.key for f in stack), match.start()
+                yield kind, _here(stack), match.start()
         elif token in "[{":
-            yield "open", tuple(f.key for f in stack), match.start()
+            yield "open", _here(stack), match.start()
             stack.append(_Frame(token, 0 if token == "[" else None))
         elif token in "]}":
             if stack:
@@ -128,9 +134,9 @@ def _walk(text: str) -> Iterator[tuple[str, tuple[int | str, ...], int]]:
                 top.expect_key = True
     if stack and stack[-1].opener == "{" and (stack[-1].expect_key or stack[-1].key is None):
         stack[-1].key = None
-        yield "end", tuple(f.key for f in stack[:-1]), len(text)
+        yield "end", _here(stack[:-1]), len(text)
     else:
-        yield "end", tuple(f.key for f in stack), len(text)
+        yield "end", _here(stack), len(text)
 
 
 def duplicate_keys(text: str) -> list[tuple[tuple[int | str, ...], int]]:

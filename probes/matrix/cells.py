@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from probes.matrix.merge import Cell
+from probes.matrix.merge import Cell, Entry
 from probes.model.report import Origin
 from probes.model.status import Status
 from probes.model.text import plain
@@ -28,7 +28,10 @@ class CellRecord:
     status: Status
     message: str = ""
     note: str | None = None
-    """The result's footnote text; a matrix with footnotes numbers it (see :attr:`footnote`)."""
+    """The cell's footnote text (see :attr:`probes.matrix.merge.Cell.note`); a matrix with footnotes
+    numbers it (see :attr:`footnote`)."""
+    note_from: str | None = None
+    """Where the note comes from when it is not the current result's: "run X, DATE"."""
     origin: Origin | None = None
     date: dt.date | None = None
     run_id: str | None = None
@@ -48,12 +51,18 @@ class CellRecord:
         if self.message:
             parts.append(plain(self.message))
         if self.note:
-            parts.append((f"[{self.footnote}] " if self.footnote else "") + plain(self.note))
+            note = (f"[{self.footnote}] " if self.footnote else "") + plain(self.note)
+            parts.append(note + (f" (note of {self.note_from})" if self.note_from else ""))
         if self.unexplained:
             parts.append("no reason found")
         if self.origin is not None and self.date is not None:
             parts.append(f"{self.origin.value} {self.date.isoformat()}" + (" (stale)" if self.stale else ""))
         return " — ".join(parts)
+
+
+def note_source(entry: Entry) -> str:
+    """Whose words a note carried over from an older result are: its run and day."""
+    return f"run {entry.report.run_id}, {entry.report.created.date().isoformat()}"
 
 
 def is_stale(date: dt.date, today: dt.date, stale_after_days: int | None) -> bool:
@@ -77,12 +86,14 @@ def cell_record(
     if cell is None:
         return CellRecord(impl, row, Status.UNTESTED, NO_REPORT)
     result = cell.current.result
+    noted = cell.note
     return CellRecord(
         implementation=impl,
         row=row,
         status=result.status,
         message=result.message,
-        note=result.footnote,
+        note=noted.result.footnote if noted else None,
+        note_from=None if noted is None or noted is cell.current else note_source(noted),
         origin=cell.origin,
         date=cell.date,
         run_id=cell.current.report.run_id,

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from probes.load.dataset import LoadedReport, paused_gc
+from probes.load.dataset import LoadedReport
 from probes.model.report import Origin, Report, Result
 from probes.model.status import Status
 
@@ -54,6 +54,32 @@ class Cell:
         return self.current.report.created.date()
 
     @property
+    def note(self) -> Entry | None:
+        """The result whose footnote the cell shows: the current one's, else the newest other result
+        with the same grade and a footnote.
+
+        A note describes a grade ("tools need ``--jinja``"); a newer report that confirms the grade
+        without a note of its own does not make it wrong, so it stays (saying whose it is) rather than
+        vanishing. A note given with another grade no longer applies; it stays in :attr:`said`.
+        """
+        if self.current.result.footnote:
+            return self.current
+        for entry in reversed(self.history):
+            if entry.result.status is self.status and entry.result.footnote:
+                return entry
+        return None
+
+    @property
+    def said(self) -> list[Entry]:
+        """Every other result that gave a reason or a note, newest first: what the cell's history shows,
+        so that no report's words are dropped from the site when a newer one supersedes them."""
+        return [
+            e
+            for e in reversed(self.history)
+            if e is not self.current and (e.result.message or e.result.footnote)
+        ]
+
+    @property
     def changes(self) -> list[Entry]:
         """The entries where the status differed from the one before: the cell's history of changes."""
         out: list[Entry] = []
@@ -70,11 +96,6 @@ def report_order(loaded: LoadedReport) -> tuple[dt.datetime, str]:
 
 def merge(reports: Iterable[LoadedReport]) -> dict[tuple[str, str], Cell]:
     """Pivot reports into cells keyed by ``(implementation, row)``."""
-    with paused_gc():
-        return _merge(reports)
-
-
-def _merge(reports: Iterable[LoadedReport]) -> dict[tuple[str, str], Cell]:
     entries: dict[tuple[str, str], list[Entry]] = {}
     for loaded in sorted(reports, key=report_order):
         impl = loaded.report.implementation

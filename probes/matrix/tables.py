@@ -173,7 +173,8 @@ def build_matrix(
             for impl in columns:
                 cell = cells.get((impl.id, row_id))
                 number = None
-                text = cell.current.result.footnote if cell else None
+                noted = cell.note if cell else None
+                text = noted.result.footnote if noted else None
                 if matrix.footnotes and text:
                     number = numbers.setdefault(text, len(numbers) + 1)
                 views.append(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from probes.cli.errors import UsageError
 from probes.cli.formats import FailOn
-from probes.load.dataset import DataError, Dataset, parse_model, read_json
+from probes.load.dataset import DataError, Dataset, read_report
 from probes.load.paths import default_data_dir
 from probes.model.report import Report
 
@@ -37,17 +38,17 @@ def load_data(args: argparse.Namespace) -> Dataset:
 
 
 def load_report(path: Path) -> Report:
-    """One report file, or a one-line usage error naming the file and the JSON path."""
+    """One report file, read as the build reads it, or a one-line usage error naming the file and the
+    JSON path of its first problem."""
     shown = str(path)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise UsageError(f"{shown}: no such file")
-    data, text, problems = read_json(path, shown)
-    if not problems:
-        report, problems = parse_model(Report, data, shown, text)
-        if report is not None:
-            return report
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    raise UsageError(f"{problems[0]}{more}")
+    try:
+        return read_report(path, shown)
+    except DataError as exc:
+        count = len(exc.problems) - 1
+        more = f" (and {count} more: aioc validate {shown} lists them)" if count else ""
+        raise UsageError(f"{exc.problems[0]}{more}") from None
 
 
 def add_fail_on_option(parser: argparse.ArgumentParser) -> None:

@@ -11,21 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from probes.cli.commands.common import add_data_option
+from probes.cli.commands.common import add_data_option, load_report
 from probes.cli.errors import UsageError
-from probes.load.dataset import (
-    DataError,
-    LoadedReport,
-    Problem,
-    load_dataset,
-    load_reference,
-    parse_model,
-    read_json,
-)
+from probes.load.dataset import DataError, LoadedReport, Problem, load_dataset, load_reference
 from probes.load.paths import default_data_dir
 from probes.matrix.diff import diff_against_matrix, diff_reports, format_markdown, format_text, ordered
 from probes.model.catalog import Row
-from probes.model.report import Report
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,19 +47,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def read_report(path: Path) -> Report:
-    """One report through the models; problems are printed and end the command (exit 2)."""
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    data, text, problems = read_json(path, str(path))
-    report = None
-    if not problems:
-        report, problems = parse_model(Report, data, str(path), text)
-    if report is None:
-        _fail(problems)
-    return report
-
-
 def _fail(problems: list[Problem]) -> None:
     for problem in problems[1:]:
         print(problem, file=sys.stderr)
@@ -92,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if args.against_matrix:
         if len(args.reports) != 1:
             raise UsageError("--against-matrix takes one report: aioc diff --against-matrix NEW")
-        new = read_report(args.reports[0])
+        new = load_report(args.reports[0])
         try:
             dataset = load_dataset(data)
         except DataError as exc:
@@ -106,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         if len(args.reports) != 2:
             raise UsageError("give two reports (aioc diff OLD NEW), or one with --against-matrix")
-        old, new = (read_report(p) for p in args.reports)
+        old, new = (load_report(p) for p in args.reports)
         changes = diff_reports(old, new)
         rows = _catalog_rows(data)
         title = f"{old.run_id} → {new.run_id}"

@@ -62,7 +62,7 @@ def _display(path: Path) -> str:
 def resolve(args: argparse.Namespace) -> tuple[Report, Dataset]:
     """The report REPORT names: a file when there is one, else an implementation's newest report."""
     path = Path(args.report)
-    if path.is_file():
+    if os.path.lexists(path):  # a file, pipe or link: the one report reader refuses all but a plain file
         report = load_report(path)
         return report, load_data(args)
     dataset = load_data(args)

@@ -19,6 +19,7 @@ from probes.cli.errors import UsageError
 from probes.load.dataset import (
     REPORTS_DIR,
     Problem,
+    check_data,
     known_run_ids,
     load_reference,
     load_reports,
@@ -53,9 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _display(path: Path, root: Path) -> str:
     """How a file is named in messages: repository-relative inside data/, else as the user wrote it."""
-    resolved = path.resolve()
+    resolved = Path(os.path.abspath(path))  # not resolve(): a link is named as itself, not its target
     try:
-        return resolved.relative_to(root.resolve().parent).as_posix()
+        return resolved.relative_to(Path(os.path.abspath(root)).parent).as_posix()
     except ValueError:
         pass
     relative = os.path.relpath(resolved)
@@ -85,18 +86,22 @@ def report_files(paths: Iterable[Path], root: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def validate(paths: list[Path], root: Path) -> tuple[list[Problem], int]:
+def validate(paths: list[Path], root: Path) -> tuple[list[Problem], int, list[str]]:
     """Every problem in the reference files and the given reports, and how many files were checked:
     the report files the paths name, or, with no path, every file of ``data/`` (the catalog and the
     implementations too). The reference files are read either way, but a user who names one file
-    asked about that one: counting the catalog too would say "1 of 4 files" of a single report."""
+    asked about that one: counting the catalog too would say "1 of 4 files" of a single report.
+    With no path (or ``data/`` itself), this is the build's own check of ``data/``: every file, those
+    nothing reads, and the hidden entries it names without reading (the third value)."""
+    if not paths or all(p.is_dir() and p.resolve() == root.resolve() for p in paths):
+        checked = check_data(root)
+        return checked.problems, checked.files, checked.hidden
     problems: list[Problem] = []
     reference = load_reference(root, problems)
-    files = report_files(paths or [root], root)
+    files = report_files(paths, root)
     others = known_run_ids(root, skip=[path for path, _ in files]) if (root / REPORTS_DIR).is_dir() else {}
     load_reports(root, reference.rows, reference.implementations, problems, files=files, other_run_ids=others)
-    count = len(files) if paths else len(files) + sum(1 for p in reference_files(root) if p.exists())
-    return sorted(problems, key=lambda p: (p.file, p.line or 0, p.path, p.message)), count
+    return sorted(problems, key=lambda p: (p.file, p.line or 0, p.path, p.message)), len(files), []
 
 
 def _github(problem: Problem) -> str:
@@ -118,7 +123,9 @@ def run(args: argparse.Namespace) -> int:
     root = args.data if args.data is not None else default_data_dir()
     if not (root / "catalog").is_dir():
         raise UsageError(f"{root} is not a data directory (it has no catalog/)")
-    problems, count = validate(list(args.paths), root)
+    problems, count, hidden = validate(list(args.paths), root)
+    for shown in hidden:
+        print(f"{shown}: not read (a hidden file is never data)", file=sys.stderr)
     for problem in problems:
         print(_github(problem) if args.format == "github" else str(problem))
     files = "file" if count == 1 else "files"
