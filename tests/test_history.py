@@ -102,3 +102,29 @@ def test_exports_work_out_the_timelines_when_not_given() -> None:
     lines = given[f"{HISTORY_DIR}/llama-cpp.csv"].splitlines()
     graded = [row for (impl, row) in cells if impl == "llama-cpp"]
     assert len(lines) >= 1 + len(graded), "a header, then at least the first grade of every cell"
+
+
+def test_a_note_stays_while_its_grade_stands_and_every_word_stays_in_the_history() -> None:
+    """A seed's note describes its grade; a newer report with the same grade and no note of its own
+    keeps it (saying whose it is). A newer report with another grade drops it from the cell, and the
+    old words stay in what the cell's history lists."""
+    note = "needs the `--jinja` flag"
+    reports = [
+        loaded("seed", "2026-01-01", [{"row": "chat.tools", "status": "deviation", "footnote": note}]),
+        loaded(
+            "later", "2026-02-01", [{"row": "chat.tools", "status": "deviation", "message": "no tool_calls"}]
+        ),
+    ]
+    cell = merge(reports)[("ollama", "chat.tools")]
+    assert cell.current.report.run_id == "later"
+    assert cell.note is not None and cell.note.report.run_id == "seed"
+    assert [e.report.run_id for e in cell.said] == ["seed"]
+
+    reports.append(loaded("fixed", "2026-03-01", [{"row": "chat.tools", "status": "pass", "message": "ok"}]))
+    cell = merge(reports)[("ollama", "chat.tools")]
+    assert cell.note is None, "a note given with another grade no longer applies"
+    assert [e.report.run_id for e in cell.said] == ["later", "seed"], "newest first, nothing dropped"
+
+    reports.append(loaded("own", "2026-04-01", [{"row": "chat.tools", "status": "pass", "footnote": "own"}]))
+    cell = merge(reports)[("ollama", "chat.tools")]
+    assert cell.note is cell.current, "the current result's own note wins"

@@ -319,3 +319,45 @@ def test_probed_cells_keep_what_was_sent_and_received(planted: Path, build) -> N
     assert received.startswith("HTTP 200\n") and '"x": 1' in received
     provenance = detail.find(class_="aioc-provenance").get_text(" ", strip=True)
     assert f"probed on {NEW_DAY.date().isoformat()}" in provenance and "tabbyapi-new" in provenance
+
+
+def test_a_seed_note_survives_a_probe_that_confirms_its_grade(data_copy: Path, build) -> None:
+    """llama.cpp's seed notes ("tools need --jinja", "n > 1 generated one after another") were lost
+    when a probe superseded their cells. The first keeps its footnote while a probe confirms ⚠️; the
+    second, now ✅, leaves the matrix but stays on the implementation page with its date and run."""
+    only_seeds(data_copy, "llama-cpp")
+    seed = "llama-cpp-2026-03-01-features-seed"
+
+    def result(row: str, status: str, message: str) -> dict:
+        ev = exchange(200, "{}") | {"label": row}
+        return {"row": row, "status": status, "message": message, "evidence": [ev]}
+
+    write_json(
+        data_copy / "reports/llama-cpp/llama-cpp-new.json",
+        probed_report(
+            "llama-cpp-new",
+            "llama-cpp",
+            NEW_DAY,
+            [
+                result("chat.tools", "deviation", "no tool_calls came back"),
+                result("chat.n", "pass", "two choices"),
+            ],
+        ),
+    )
+    site = build(data_copy)
+    features = page(site, "features/index.html")
+    tools = features.find("tr", id="row-features-chat.tools").find("td", attrs={"data-aioc-col": "llama-cpp"})
+    number = tools.select_one("sup.aioc-fnref a").text
+    note = features.find("li", id=f"aioc-fn-features-{number}").get_text(" ", strip=True)
+    assert "--jinja" in note
+    tip = tools.select_one(".aioc-tip").get_text()
+    assert "no tool_calls came back" in tip and f"note of run {seed}" in tip
+    n = features.find("tr", id="row-features-chat.n").find("td", attrs={"data-aioc-col": "llama-cpp"})
+    assert n.select_one("sup.aioc-fnref") is None, "a note given with ⚠️ does not hang on a ✅"
+
+    impl = page(site, "implementations/llama-cpp/index.html")
+    tools_detail = impl.find("div", id="cell-chat.tools").get_text(" ", strip=True)
+    assert "--jinja" in tools_detail and f"note of run {seed}" in tools_detail
+    said = impl.find("div", id="cell-chat.n").select_one("ul.aioc-said").get_text(" ", strip=True)
+    assert seed in said and "one after another" in said
+    assert impl.find("div", id="cell-chat.n").select_one("ul.aioc-said").find_parent("details")
