@@ -76,3 +76,28 @@ def test_an_unclosed_block_is_left_to_markdown() -> None:
     text = f"{OPEN}\n<div>kept</div>\n\nText *here*.\n"
     html = markdown.Markdown(extensions=[StashHtmlExtension()]).convert(text)
     assert "<div>kept</div>" in html and "<em>here</em>" in html
+
+
+def test_evidence_text_is_escaped_for_an_element_and_reads_the_same() -> None:
+    """Evidence bodies are escaped for element text only (``&``, ``<``, ``>``): a body that tries to
+    close the ``<pre>`` or open a script stays text, and an HTML parser reads back exactly the body."""
+    from html.parser import HTMLParser
+
+    from probes.site.render import text_content
+
+    body = '{"a": "</code></pre><script>alert(1)</script>", "b": "&amp; \' \\" <!--"}'
+    escaped = str(text_content(body))
+    assert "<" not in escaped and ">" not in escaped
+    parsed: list[str] = []
+
+    class Reader(HTMLParser):
+        def handle_data(self, data: str) -> None:
+            parsed.append(data)
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            raise AssertionError(f"a tag came through: {tag}")
+
+    reader = Reader(convert_charrefs=True)
+    reader.feed(escaped)
+    reader.close()
+    assert "".join(parsed) == body

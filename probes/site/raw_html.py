@@ -6,9 +6,11 @@ each on a line of its own. Before Python-Markdown looks for raw HTML, this prepr
 such block to Markdown's own store of raw HTML (``md.htmlStash``, the place Markdown keeps HTML it
 must not touch) and leaves Markdown's placeholder in its stead; Markdown puts the block back as it is
 when it writes the page. Without this, Markdown's raw-HTML parser reads every tag of every table (about
-39,000 on the implementation pages), which doubled the build. The block is stashed after MkDocs has
-collected the ids it holds, so links to them are still checked. If the comments were lost (another
-plugin dropping comments), Markdown would parse the same HTML the slow way: the page is the same.
+57,000 on today's pages), and so does MkDocs' own scan for ids in raw HTML, which runs just before:
+both cost 0.8 s of a 2.8 s build. MkDocs' scan is what checks a Markdown link's ``#anchor`` inside a
+matrix (and reports a missing one only at its default ``info`` level); no page links into a matrix
+that way, so the block skips that scan too. If the comments were lost (another plugin dropping
+comments), Markdown would parse the same HTML the slow way: the page is the same.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from markdown.preprocessors import Preprocessor
 OPEN = "<!-- aioc:html -->"
 CLOSE = "<!-- /aioc:html -->"
 
-PRIORITY = 20.5
-"""After MkDocs' scan for ids in raw HTML (21), before Markdown's raw-HTML parser (``html_block``, 20)."""
+PRIORITY = 22
+"""Before MkDocs' scan for ids in raw HTML (21) and Markdown's raw-HTML parser (``html_block``, 20)."""
 
 
 class _StashHtml(Preprocessor):

@@ -10,11 +10,13 @@ priority. Material's search reads the finished HTML; ``data-search-exclude``, it
 leave blocks out of the index, keeps cells, toggles and evidence out.
 
 The macros mark their large HTML blocks (tables, cell details) for :mod:`probes.site.raw_html`, a
-Markdown extension that hands them to Markdown's own raw-HTML store before Markdown's raw-HTML parser
-would read every tag of them (about 39,000 on the implementation pages); the page comes out the
-same either way, only faster (a whole ``mkdocs build`` measured 3.0 s without it, 2.4 s with it).
-Material's search still parses every page's HTML, the cells it leaves out included; that is the
-price of having no placeholders (about 0.5 s).
+Markdown extension that hands them to Markdown's own raw-HTML store before MkDocs' id scan and
+Markdown's raw-HTML parser would read every tag of them (about 57,000); the page comes out the same
+either way, only faster (a whole ``mkdocs build`` measured 2.8 s without it, 2.0 s with it).
+Material's search still parses every page's HTML, the cells it leaves out included: that is the
+price of having no placeholders, about 0.7 s of the build at today's size (excluding the generated
+implementation pages from search with ``search: exclude`` would save it, and lose every message and
+the implementation's own name from search results).
 
 Rendering uses the theme's Jinja environment; it does not autoescape, so the macros escape every
 value from data with ``|e`` and prose passes through :func:`probes.model.text.render_inline`,
@@ -68,6 +70,16 @@ def breakable(rendered: str) -> Markup:
     )
 
 
+def text_content(value: str) -> Markup:
+    """Escape ``value`` for an element's text, not an attribute: ``&``, ``<`` and ``>`` only.
+
+    For the evidence bodies, which are mostly JSON: ``|e`` also writes every ``"`` as ``&#34;``, tens
+    of thousands of entities that each HTML parser of the build (MkDocs', Material's search) then
+    decodes again one by one. Never use it inside an attribute value, where quotes must be escaped.
+    """
+    return Markup(str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
 class MarkerError(Exception):
     """A page names a matrix or implementation that the data does not define."""
 
@@ -106,6 +118,7 @@ class Renderer:
         env.filters["prose"] = render_inline
         env.filters["plain"] = plain
         env.filters["breakable"] = breakable
+        env.filters["element_text"] = text_content
         env.globals["aioc_passing"] = PASSING_DEFINITION
         return renderer
 
