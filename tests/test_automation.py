@@ -97,7 +97,7 @@ def test_precommit_hooks_run_validate_schema_check_and_ruff() -> None:
     assert set(hooks) == {"aioc-validate", "gen-schema-check", "ruff", "ruff-format"}
     assert hooks["aioc-validate"]["entry"] == "aioc validate"
     assert hooks["gen-schema-check"]["entry"] == "python scripts/gen_schema.py --check"
-    assert re.search(hooks["gen-schema-check"]["files"], "probes/report.py")
+    assert re.search(hooks["gen-schema-check"]["files"], "probes/model/report.py")
     assert re.search(hooks["aioc-validate"]["files"], "data/reports/vllm/x.json")
     for hook in hooks.values():
         program = hook["entry"].split()[0]
