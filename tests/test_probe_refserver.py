@@ -116,6 +116,7 @@ EXPECTED: dict[str, dict[str, Status]] = {
     "image_refused": {"chat.vision": Status.FAIL},
     "image_ignored": {"chat.vision": Status.DEVIATION},
     "n_ignored": {"chat.n": Status.DEVIATION},
+    "n_null_index": {"chat.n": Status.DEVIATION},
     "temperature_ignored": {"chat.sampling": Status.DEVIATION},
     "max_tokens_ignored": {"chat.max_tokens": Status.DEVIATION},
     "max_completion_tokens_ignored": {"chat.max_tokens": Status.DEVIATION},
@@ -167,6 +168,15 @@ def test_messages_name_what_deviates() -> None:
     envelope = report.result_for("errors.envelope").message
     assert "`param` is missing" in envelope and "`code` is an integer" in envelope
     assert "without `data: [DONE]`" in report.result_for("chat.stream").message
+
+
+def test_a_null_choice_index_is_named_not_a_crash() -> None:
+    """A null index does not sort with numbers; the probe shows the indices as they came."""
+    with RefServer(api_key=KEY, deviations={"n_null_index"}) as server:
+        report = probe(server)
+    result = report.result_for("chat.n")
+    assert result.status is Status.DEVIATION
+    assert result.message == "the two choices have indices [0, None], not [0, 1]"
 
 
 def test_cli_writes_the_report_and_never_shows_the_key(

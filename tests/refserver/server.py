@@ -52,6 +52,7 @@ DEVIATIONS: dict[str, str] = {
     "image_refused": "image content parts are refused with 400",
     "image_ignored": "image content parts are accepted but not read",
     "n_ignored": "`n` is ignored",
+    "n_null_index": "every choice after the first has `index: null`",
     "temperature_ignored": "`temperature: 0` still samples",
     "max_tokens_ignored": "`max_tokens` is ignored",
     "max_completion_tokens_ignored": "`max_completion_tokens` is ignored",
@@ -407,7 +408,7 @@ class Handler(BaseHTTPRequestHandler):
                 logprobs = _logprobs(generation.tokens, int(data.get("top_logprobs") or 0))
             choices.append(
                 {
-                    "index": index,
+                    "index": None if index and self.ref.on("n_null_index") else index,
                     "message": message,
                     "logprobs": logprobs,
                     "finish_reason": generation.finish_reason,
