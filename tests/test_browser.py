@@ -563,9 +563,8 @@ def test_data_change_under_mkdocs_serve_reaches_the_browser(browser, tmp_path: P
 
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
-IMPLEMENTATIONS = [
-    impl["id"] for impl in json.loads((DATA / "implementations.json").read_text(encoding="utf-8"))["implementations"]
-]
+_IMPLEMENTATIONS_FILE = json.loads((DATA / "implementations.json").read_text(encoding="utf-8"))
+IMPLEMENTATIONS = [impl["id"] for impl in _IMPLEMENTATIONS_FILE["implementations"]]
 LAYOUT_PAGES = {
     "home": "",
     "features": "features/",
