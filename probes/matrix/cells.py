@@ -79,10 +79,9 @@ def cell_record(
     *,
     today: dt.date,
     stale_after_days: int | None,
-    footnote: int | None = None,
 ) -> CellRecord:
-    """The record of one cell; a cell no report covers is not tested. ``footnote`` is its note's
-    number in the matrix being laid out, if that matrix numbers notes."""
+    """The record of one cell; a cell no report covers is not tested. A matrix that numbers its notes
+    sets :attr:`CellRecord.footnote` on the record (``dataclasses.replace``)."""
     if cell is None:
         return CellRecord(impl, row, Status.UNTESTED, NO_REPORT)
     result = cell.current.result
@@ -101,5 +100,4 @@ def cell_record(
         evidence=len(result.evidence),
         stale=is_stale(cell.date, today, stale_after_days),
         unexplained=result.unexplained,
-        footnote=footnote,
     )

@@ -7,7 +7,7 @@ lay out and escape, and so that these functions can be tested without building a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from probes.load.dataset import Dataset, LoadedReport
@@ -172,16 +172,10 @@ def build_matrix(
             views = []
             for impl in columns:
                 cell = cells.get((impl.id, row_id))
-                number = None
-                noted = cell.note if cell else None
-                text = noted.result.footnote if noted else None
-                if matrix.footnotes and text:
-                    number = numbers.setdefault(text, len(numbers) + 1)
-                views.append(
-                    cell_record(
-                        impl.id, row_id, cell, today=today, stale_after_days=stale_after_days, footnote=number
-                    )
-                )
+                record = cell_record(impl.id, row_id, cell, today=today, stale_after_days=stale_after_days)
+                if matrix.footnotes and record.note:
+                    record = replace(record, footnote=numbers.setdefault(record.note, len(numbers) + 1))
+                views.append(record)
             row_views.append(RowView(row=dataset.row(row_id), cells=views))
         sections.append(SectionView(section=section, rows=row_views))
     footnotes = [Footnote(number=n, text=t) for t, n in numbers.items()]
