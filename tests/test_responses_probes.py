@@ -7,17 +7,16 @@ lacks it, and the probe of that feature must grade it as stated here, with its r
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
+from probe_rows import results_of
 from refserver.responses_features import GAPS, ResponsesRefServer
 
 from probes.load.dataset import load_dataset
-from probes.model.report import Report, Result
+from probes.model.report import Result
 from probes.model.status import Status
 from probes.prober.endpoints import REGISTRY, ProbeSpec
-from probes.prober.run import ProbeConfig, run_probes
 
 DATA = load_dataset(Path(__file__).resolve().parents[1] / "data")
 MODULE = "probes.prober.endpoints.responses_features"
@@ -34,20 +33,7 @@ ROWS = sorted(PROBES)
 
 def probe_run(server: ResponsesRefServer, rows: list[str] = ROWS) -> dict[str, Result]:
     """Run the given feature probes against the server; results by row id."""
-    config = ProbeConfig(
-        base_url=server.base_url,
-        implementation="llama-cpp",
-        model="ref-chat",
-        concurrency=4,
-        timeout=20,
-        deadline=120,
-        implementation_version="reference",
-    )
-    report = asyncio.run(
-        run_probes(config, [DATA.row(r) for r in rows], catalog=DATA.catalog.rows, registry=PROBES)
-    )
-    Report.model_validate(report.model_dump(by_alias=True))
-    return {result.row: result for result in report.results}
+    return results_of(server.base_url, "llama-cpp", rows, PROBES, DATA)
 
 
 def test_the_probed_rows_are_rows_of_the_responses_matrix() -> None:

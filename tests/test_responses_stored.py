@@ -7,17 +7,16 @@ real server does, and the probe of that row must grade it as stated here, with i
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
+from probe_rows import results_of
 from refserver.stored import FAULTS, StoredRefServer
 
 from probes.load.dataset import load_dataset
-from probes.model.report import Report, Result
+from probes.model.report import Result
 from probes.model.status import Status
 from probes.prober.endpoints import REGISTRY, ProbeSpec, responses_compact
-from probes.prober.run import ProbeConfig, run_probes
 
 DATA = load_dataset(Path(__file__).resolve().parents[1] / "data")
 MODULES = {
@@ -32,20 +31,7 @@ ROWS = sorted(PROBES)
 
 def probe_run(server: StoredRefServer, rows: list[str] = ROWS) -> dict[str, Result]:
     """Run the given probes against the server; results by row id, the report validated."""
-    config = ProbeConfig(
-        base_url=server.base_url,
-        implementation="ogx",
-        model="ref-chat",
-        concurrency=4,
-        timeout=20,
-        deadline=120,
-        implementation_version="reference",
-    )
-    report = asyncio.run(
-        run_probes(config, [DATA.row(r) for r in rows], catalog=DATA.catalog.rows, registry=PROBES)
-    )
-    Report.model_validate(report.model_dump(by_alias=True))
-    return {result.row: result for result in report.results}
+    return results_of(server.base_url, "ogx", rows, PROBES, DATA)
 
 
 def test_every_row_of_the_four_sections_has_a_probe_in_its_module() -> None:
