@@ -218,9 +218,10 @@ def test_search_is_kept_from_cells_toggles_and_evidence_by_material_s_own_attrib
     evidence = soup.select("details.aioc-evidence")
     assert evidence and all(e.has_attr("data-search-exclude") for e in evidence)
     details = soup.select("div.aioc-cell-detail")
-    covered = [d for d in details if d.select_one(".aioc-provenance")]
-    assert covered and not any(d.has_attr("data-search-exclude") for d in covered)
-    assert all(d.has_attr("data-search-exclude") for d in details if d not in covered)
+    assert details and all(d.select_one(".aioc-provenance") for d in details), "each entry is covered"
+    assert not any(d.has_attr("data-search-exclude") for d in details)
+    uncovered = soup.select("div.aioc-uncovered")
+    assert uncovered and all(u.has_attr("data-search-exclude") for u in uncovered)
 
 
 def build_with_hook_first(tmp_path: Path, source: str) -> Path:
@@ -442,6 +443,31 @@ def test_bar_titles_are_escaped(data_copy: Path, build) -> None:
     assert 'llama "cpp" & co' not in html_text
 
 
+def test_rows_no_report_covers_are_listed_together_each_keeping_its_anchor(site: Path) -> None:
+    """On every implementation's page each catalog row has one entry with its cell's anchor: a full
+    entry when a report covers the cell, or a line in its group's list of rows no report covers,
+    whose count the list and the jump list state."""
+    reported = {(r.report.implementation, res.row) for r in DATA.reports for res in r.report.results}
+    rows = {row for matrix in DATA.catalog.matrices.values() for s in matrix.sections for row in s.rows}
+    seen_uncovered = 0
+    for impl in DATA.implementations:
+        soup = page(site, f"implementations/{impl}/index.html")
+        ids = [e["id"].removeprefix("cell-") for e in soup.select('[id^="cell-"]')]
+        assert sorted(ids) == sorted(set(ids)), f"{impl}: a row is listed twice"
+        assert rows <= set(ids), f"{impl}: rows missing: {sorted(rows - set(ids))[:5]}"
+        full = {d["id"].removeprefix("cell-") for d in soup.select("div.aioc-cell-detail")}
+        assert full == {row for row in ids if (impl, row) in reported}, impl
+        for block in soup.select("div.aioc-uncovered"):
+            listed = [li["id"].removeprefix("cell-") for li in block.select("li[id]")]
+            assert listed and not any((impl, row) in reported for row in listed), impl
+            count = f"no report covers {f'these {len(listed)} rows' if len(listed) != 1 else 'this row'}"
+            assert count in block.select_one(".aioc-uncovered-title").get_text(), impl
+            jump = soup.select_one(f'details.aioc-jump a[href="#{block["id"]}"]')
+            assert jump is not None and count in jump.get_text(), impl
+            seen_uncovered += len(listed)
+    assert seen_uncovered > 500, "today's data leaves many cells uncovered; the test must see them"
+
+
 def test_an_implementation_page_folds_each_cells_evidence_and_links_every_row(site: Path) -> None:
     """Evidence, sources and history sit in one closed details block per cell, under a summary that
     holds no link (axe: nested-interactive); a folded list at the top links every cell."""
@@ -456,4 +482,5 @@ def test_an_implementation_page_folds_each_cells_evidence_and_links_every_row(si
             assert not folded.has_attr("open") and folded.summary.find("a") is None
             assert folded.select_one(f'a[href="#run-{detail.select_one(".aioc-provenance code").text}"]')
     jump = soup.select_one("details.aioc-jump")
-    assert [a["href"] for a in jump.select("a")] == [f"#{d['id']}" for d in details]
+    listed = [f"#{d['id']}" for d in soup.select("div.aioc-cell-detail, div.aioc-uncovered")]
+    assert [a["href"] for a in jump.select("a")] == listed

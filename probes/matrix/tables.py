@@ -265,6 +265,17 @@ class DetailGroup:
     title: str
     cells: list[CellDetail]
 
+    @property
+    def covered(self) -> list[CellDetail]:
+        """The cells some report graded: each gets its own entry, with its reason and evidence."""
+        return [d for d in self.cells if d.cell is not None]
+
+    @property
+    def uncovered(self) -> list[CellDetail]:
+        """The cells no report covers: the page lists their rows together, as there is nothing to say of
+        each (on today's data about half of all cells, and most of a hand-entered column's)."""
+        return [d for d in self.cells if d.cell is None]
+
 
 CHANGES_SHOWN = 100
 """How many changes an implementation's page lists, newest first; its history export has them all."""
