@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from probes.load.jsonpos import duplicate_keys, line_of, location_at, odd_value, too_deep
@@ -114,46 +114,45 @@ def too_deep_problem(data: Any, text: str, shown: str) -> Problem | None:
     return _too_deep(shown, location, spot[1] if spot else None)
 
 
-def _first_too_deep(data: Any) -> tuple[int | str, ...] | None:
+def _nodes(data: Any) -> Iterator[tuple[tuple[int | str, ...], Any]]:
+    """Every value of decoded JSON with its location, in document order, and every object key at the
+    location of its value. A container is given before its children are looked at, so a caller that
+    stops early walks no deeper; iterative, as a file may nest deeper than Python recurses."""
     stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
     while stack:
         location, value = stack.pop()
+        yield location, value
         if isinstance(value, dict):
             children: Iterable[tuple[int | str, Any]] = value.items()
         elif isinstance(value, list):
             children = enumerate(value)
         else:
             continue
-        if len(location) >= MAX_DEPTH:
-            return location
-        stack.extend(((*location, key), child) for key, child in reversed(list(children)))
-    return None
+        for key, child in reversed(list(children)):
+            stack.append(((*location, key), child))
+            if isinstance(key, str):
+                stack.append(((*location, key), key))
+
+
+def _first_too_deep(data: Any) -> tuple[int | str, ...] | None:
+    deep = (loc for loc, value in _nodes(data) if isinstance(value, dict | list) and len(loc) >= MAX_DEPTH)
+    return next(deep, None)
 
 
 def _unwritable_strings(data: Any) -> list[tuple[int | str, ...]]:
     """Locations of the strings (values or keys) that cannot be written as UTF-8."""
-    bad: set[tuple[int | str, ...]] = set()
-    stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
-    while stack:
-        location, value = stack.pop()
-        if isinstance(value, str):
-            if not value.isascii():
-                try:
-                    value.encode("utf-8")
-                except UnicodeEncodeError:
-                    bad.add(location)
-            continue
-        if isinstance(value, dict):
-            children: Iterable[tuple[int | str, Any]] = value.items()
-        elif isinstance(value, list):
-            children = enumerate(value)
-        else:
-            continue
-        for key, child in children:
-            if isinstance(key, str):
-                stack.append(((*location, key), key))
-            stack.append(((*location, key), child))
+    bad = {loc for loc, value in _nodes(data) if isinstance(value, str) and not _writable(value)}
     return sorted(bad, key=str)
+
+
+def _writable(value: str) -> bool:
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _not_utf8(raw: bytes, exc: UnicodeDecodeError, shown: str) -> Problem:
