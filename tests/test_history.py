@@ -104,6 +104,27 @@ def test_exports_work_out_the_timelines_when_not_given() -> None:
     assert len(lines) >= 1 + len(graded), "a header, then at least the first grade of every cell"
 
 
+def test_each_earlier_wording_is_listed_once_at_its_newest_run() -> None:
+    """A server probed again and again repeats itself: a wording is listed once, at the newest run
+    that gave it, with how many older runs gave it too; words the cell shows are not repeated."""
+
+    def run(run_id: str, day: str, status: str, message: str) -> LoadedReport:
+        return loaded(run_id, day, [{"row": "chat.n", "status": status, "message": message}])
+
+    reports = [
+        run("a", "2026-01-01", "deviation", "one after another"),
+        run("b", "2026-01-08", "deviation", "one after another"),
+        run("c", "2026-01-15", "deviation", "one after another"),
+        run("d", "2026-01-22", "pass", "two choices"),
+        run("e", "2026-01-29", "deviation", "one after another"),
+        run("f", "2026-02-05", "pass", "two choices"),
+    ]
+    cell = merge(reports)[("ollama", "chat.n")]
+    assert cell.current.report.run_id == "f"
+    assert [(s.entry.report.run_id, s.also) for s in cell.said] == [("e", 3)], "d says what f says"
+    assert len(cell.history) == 6, "the history itself keeps every result"
+
+
 def test_a_note_stays_while_its_grade_stands_and_every_word_stays_in_the_history() -> None:
     """A seed's note describes its grade; a newer report with the same grade and no note of its own
     keeps it (saying whose it is). A newer report with another grade drops it from the cell, and the
@@ -118,12 +139,12 @@ def test_a_note_stays_while_its_grade_stands_and_every_word_stays_in_the_history
     cell = merge(reports)[("ollama", "chat.tools")]
     assert cell.current.report.run_id == "later"
     assert cell.note is not None and cell.note.report.run_id == "seed"
-    assert [e.report.run_id for e in cell.said] == ["seed"]
+    assert [s.entry.report.run_id for s in cell.said] == ["seed"]
 
     reports.append(loaded("fixed", "2026-03-01", [{"row": "chat.tools", "status": "pass", "message": "ok"}]))
     cell = merge(reports)[("ollama", "chat.tools")]
     assert cell.note is None, "a note given with another grade no longer applies"
-    assert [e.report.run_id for e in cell.said] == ["later", "seed"], "newest first, nothing dropped"
+    assert [s.entry.report.run_id for s in cell.said] == ["later", "seed"], "newest first, nothing dropped"
 
     reports.append(loaded("own", "2026-04-01", [{"row": "chat.tools", "status": "pass", "footnote": "own"}]))
     cell = merge(reports)[("ollama", "chat.tools")]

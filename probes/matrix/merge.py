@@ -32,6 +32,13 @@ class Entry(NamedTuple):
         return self.source.report
 
 
+class Said(NamedTuple):
+    """An earlier wording of a cell: the newest result that gave it, and how many older ones did too."""
+
+    entry: Entry
+    also: int = 0
+
+
 @dataclass(frozen=True)
 class Cell:
     """What the matrix shows for one implementation and row, and everything said about it before."""
@@ -70,14 +77,27 @@ class Cell:
         return None
 
     @property
-    def said(self) -> list[Entry]:
-        """Every other result that gave a reason or a note, newest first: what the cell's history shows,
-        so that no report's words are dropped from the site when a newer one supersedes them."""
-        return [
-            e
-            for e in reversed(self.history)
-            if e is not self.current and (e.result.message or e.result.footnote)
-        ]
+    def said(self) -> list[Said]:
+        """What other results said that the cell does not already show, newest first, each wording once.
+
+        The history keeps every report's words, so none is dropped from the site when a newer report
+        supersedes it; but a server probed every week repeats itself, so a wording (grade, reason and
+        note) is listed once, at the newest run that gave it, with how many older runs gave it too.
+        Words the current result gives are not repeated.
+        """
+        current = self.current.result
+        shown = {(current.status, current.message, current.footnote)}
+        said: dict[tuple[Status, str | None, str | None], Said] = {}
+        for entry in reversed(self.history):
+            result = entry.result
+            words = (result.status, result.message, result.footnote)
+            if entry is self.current or not (result.message or result.footnote) or words in shown:
+                continue
+            if words in said:
+                said[words] = said[words]._replace(also=said[words].also + 1)
+            else:
+                said[words] = Said(entry)
+        return list(said.values())
 
     @property
     def changes(self) -> list[Entry]:
