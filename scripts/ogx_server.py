@@ -56,7 +56,7 @@ providers:
       base_url: {backend_url}
       api_key: ${{env.AIOC_BACKEND_KEY}}
   file_processors:
-  - {{provider_id: auto, provider_type: inline::auto}}
+  - {{provider_id: pypdf, provider_type: inline::pypdf}}
   files:
   - provider_id: builtin-files
     provider_type: inline::localfs
@@ -191,7 +191,7 @@ class OGXServer(RealServer):
             f"Probed by `scripts/ogx_server.py`: OGX (formerly Llama Stack; `ogx` "
             f"{package_version(self.python, 'ogx')} from PyPI), started with `ogx run CONFIG --insecure` on "
             "127.0.0.1 with its `local_api_key` auth, `remote::llama-cpp-server` inference, "
-            "`inline::localfs` files, `inline::auto` file processing, `inline::faiss` vector stores, "
+            "`inline::localfs` files, `inline::pypdf` file processing, `inline::faiss` vector stores, "
             "`inline::file-search` tools, "
             "`inline::builtin` responses and sqlite storage. Behind it, a llama-server on 127.0.0.1 "
             f"(`{self.backend.version()}`, `{' '.join(self.llama.flags())}`, its own API key) serves "

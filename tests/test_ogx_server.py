@@ -15,6 +15,7 @@ ROWS = {
     "responses.compact",
     "responses.conversation.conversation-context-loading",
     "responses.prompt-templates.basic-prompt-template",
+    "responses.file-search.file-search-filter-by-region",
 }
 """The rows these tests read beyond the common ones (a full probe is the committed report's job)."""
 
@@ -53,3 +54,24 @@ def test_the_chat_stream_ends_without_done(run: tuple[Any, OGXServer]) -> None:
 def test_compaction_answers(run: tuple[Any, OGXServer]) -> None:
     report, _ = run
     assert report.result_for("responses.compact").status in (Status.PASS, Status.DEVIATION)
+
+
+def test_files_attach_to_a_vector_store_so_file_search_is_graded_on_its_answer(
+    run: tuple[Any, OGXServer],
+) -> None:
+    """Attaching a file runs OGX's file processor; with ``inline::auto`` it needs ``markitdown``, which
+    the install leaves out, so its worker died on every start and each attach hung until the probe's
+    limit: six ❌ that were this setup's doing, not OGX's. With ``inline::pypdf`` (text and PDF, its
+    packages installed) every attach answers, and the grade rests on the search itself."""
+    report, _ = run
+    result = report.result_for("responses.file-search.file-search-filter-by-region")
+    attached = [
+        e
+        for e in result.evidence
+        if e.request.method == "POST"
+        and e.request.path.endswith("/files")
+        and "/vector_stores/" in e.request.path
+    ]
+    assert attached, result.message
+    assert all(e.response is not None and e.response.status == 200 for e in attached), result.message
+    assert "within the probe's" not in (result.message or "")
