@@ -166,6 +166,8 @@ def one_change(page: Any, tree: Path, n: int, *, plain: bool) -> float:
             f"s => document.querySelector({json.dumps(CELL)})?.classList.contains(s)",
             f"aioc-{status}",
         )
+    if page.evaluate(check, arg):
+        raise SystemExit(f"bench_serve: the page already shows the change it is to wait for ({arg})")
     began = time.monotonic()
     changed.write_text(text, encoding="utf-8")
     page.wait_for_function(check, arg=arg, timeout=60_000, polling=20)
