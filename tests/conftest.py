@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import shutil
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +108,23 @@ def reader_text(tag: Any) -> str:
 def page(site_dir: Path, path: str) -> BeautifulSoup:
     """Parse one built page."""
     return BeautifulSoup((site_dir / path).read_text(encoding="utf-8"), "html.parser")
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """A static file handler that keeps test output clean; failures show up as browser errors."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Log nothing."""
+
+
+@contextmanager
+def served(site: Path, handler: type[SimpleHTTPRequestHandler] = QuietHandler) -> Iterator[int]:
+    """Serve a built site from a thread on 127.0.0.1 at a free port (yielded) until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -11,17 +11,14 @@ kept under ``test-artifacts/`` for a person to look at.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import shutil
-import threading
 from collections.abc import Callable, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA, ROOT, build_site, only_seeds, probed_report, write_json
+from conftest import DATA, ROOT, build_site, only_seeds, probed_report, served, write_json
 from playwright.sync_api import sync_playwright
 
 from probes.model.report import SCHEMA_REF
@@ -103,11 +100,6 @@ def plant_reports(data_dir: Path) -> Path:
     return write_json(data_dir / "reports/llama-cpp" / f"{PROBED_RUN}.json", report)
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output clean; failures show up as browser errors instead."""
-
-
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The site built from data/ plus a planted probed report, served on 127.0.0.1 at a free port."""
@@ -115,14 +107,8 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copytree(DATA, data)
     plant_reports(data)
     site = build_site(tmp_path_factory.mktemp("browser-site"), data)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(site) as port:
+        yield f"http://127.0.0.1:{port}/"
 
 
 @pytest.fixture(scope="module")

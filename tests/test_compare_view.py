@@ -8,18 +8,15 @@ the built HTML (the switch), never from the script's own output.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import test_browser
-from conftest import ROOT, page
+from conftest import ROOT, QuietHandler, page, served
 from test_browser import CHROMIUM, MID_WORD, OVERFLOWS, full_screenshot
 
 pytestmark = [
@@ -38,30 +35,19 @@ MATRIX_PAGES = {"core": "", "features": "features/", "responses": "responses/"}
 PROBLEM_MARKS = ("❌", "⚠")
 
 
-class _ProjectPathHandler(SimpleHTTPRequestHandler):
+class _ProjectPathHandler(QuietHandler):
     """Serves the site under /aioc/ only; anything outside the project path is a 404."""
 
     def translate_path(self, path: str) -> str:
         inside = path.startswith(PREFIX)
         return super().translate_path(path[len(PREFIX) - 1 :] if inside else "/-outside-the-project-")
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output clean; failures show up as browser errors instead."""
-
 
 @pytest.fixture(scope="module")
 def site_url(site: Path) -> Iterator[str]:
     """The site built from the repository's data, at http://127.0.0.1:<port>/aioc/ (used by open_page)."""
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_ProjectPathHandler, directory=str(site))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}{PREFIX}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served(site, _ProjectPathHandler) as port:
+        yield f"http://127.0.0.1:{port}{PREFIX}"
 
 
 @pytest.fixture(scope="module")
