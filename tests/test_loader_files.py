@@ -30,17 +30,17 @@ TIMEOUT = 30
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def validate_lines(data: Path, *paths: Path) -> tuple[int, list[str], str]:
-    """``aioc validate --data DATA [PATH...]`` in a new process: exit code, stdout lines, stderr."""
+def _python(*args: str) -> tuple[int, list[str], str]:
+    """Python with ``args`` in a new process, bounded by TIMEOUT: exit code, stdout lines, stderr."""
     run = subprocess.run(
-        [sys.executable, "-m", "probes", "validate", "--data", str(data), *map(str, paths)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        env=ENV,
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, env=ENV
     )
     return run.returncode, run.stdout.splitlines(), run.stderr
+
+
+def validate_lines(data: Path, *paths: Path) -> tuple[int, list[str], str]:
+    """``aioc validate --data DATA [PATH...]`` in a new process: exit code, stdout lines, stderr."""
+    return _python("-m", "probes", "validate", "--data", str(data), *map(str, paths))
 
 
 BUILD_LOADER = textwrap.dedent(
@@ -57,15 +57,7 @@ BUILD_LOADER = textwrap.dedent(
 
 def build_lines(data: Path) -> tuple[int, list[str], str]:
     """The build's loader, ``check_data`` as the MkDocs hook calls it, in a new process."""
-    run = subprocess.run(
-        [sys.executable, "-c", BUILD_LOADER, str(data)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        env=ENV,
-    )
-    return run.returncode, run.stdout.splitlines(), run.stderr
+    return _python("-c", BUILD_LOADER, str(data))
 
 
 def a_report(run_id: str, implementation: str = "ollama") -> dict:
