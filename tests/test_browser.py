@@ -625,16 +625,20 @@ def test_share_bars_show_without_script(open_page) -> None:
     assert badges.evaluate_all("imgs => imgs.every(i => i.complete && i.naturalWidth > 0)")
 
 
+def serious_violations(response: dict) -> list[str]:
+    """axe-core's serious and critical violations in one line each: rule, impact, how many, an example."""
+    return [
+        f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']}"
+        for v in response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 @pytest.mark.parametrize("name", list(LAYOUT_PAGES))
 def test_no_serious_or_critical_accessibility_violation(open_page, name: str) -> None:
     """axe-core, as Deque ships it, audits each page: nothing serious or critical."""
     from axe_playwright_python.sync_playwright import Axe
 
     page = open_page(LAYOUT_PAGES[name])
-    results = Axe().run(page)
-    bad = [
-        f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    bad = serious_violations(Axe().run(page).response)
     assert bad == [], "\n".join(bad)

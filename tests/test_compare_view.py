@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import test_browser
 from conftest import ROOT, QuietHandler, page, served
-from test_browser import CHROMIUM, MID_WORD, OVERFLOWS, full_screenshot
+from test_browser import CHROMIUM, MID_WORD, OVERFLOWS, full_screenshot, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -314,10 +314,5 @@ def test_no_serious_or_critical_accessibility_violation(open_page, path: str, sc
 
     view = open_page(path, color_scheme=scheme)
     view.wait_for_selector(".aioc-compare-status, .aioc-problems")
-    results = Axe().run(view)
-    bad = [
-        f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    bad = serious_violations(Axe().run(view).response)
     assert bad == [], "\n".join(bad)
