@@ -446,9 +446,15 @@ def test_bar_titles_are_escaped(data_copy: Path, build) -> None:
 def test_rows_no_report_covers_are_listed_together_each_keeping_its_anchor(site: Path) -> None:
     """On every implementation's page each catalog row has one entry with its cell's anchor: a full
     entry when a report covers the cell, or a line in its group's list of rows no report covers,
-    whose count the list and the jump list state."""
+    whose count the list and the jump list state. Each list's anchor names the catalog section of its
+    rows (``uncovered-MATRIX-SECTION``), so that a link to it survives other sections coming and going."""
     reported = {(r.report.implementation, res.row) for r in DATA.reports for res in r.report.results}
     rows = {row for matrix in DATA.catalog.matrices.values() for s in matrix.sections for row in s.rows}
+    section_of: dict[str, str] = {}
+    for matrix in DATA.catalog.matrices.values():
+        for section in matrix.sections:
+            for row in section.rows:
+                section_of.setdefault(row, f"{matrix.id}-{section.id}")
     seen_uncovered = 0
     for impl in DATA.implementations:
         soup = page(site, f"implementations/{impl}/index.html")
@@ -460,6 +466,7 @@ def test_rows_no_report_covers_are_listed_together_each_keeping_its_anchor(site:
         for block in soup.select("div.aioc-uncovered"):
             listed = [li["id"].removeprefix("cell-") for li in block.select("li[id]")]
             assert listed and not any((impl, row) in reported for row in listed), impl
+            assert {f"uncovered-{section_of[row]}" for row in listed} == {block["id"]}, impl
             count = f"no report covers {f'these {len(listed)} rows' if len(listed) != 1 else 'this row'}"
             assert count in block.select_one(".aioc-uncovered-title").get_text(), impl
             jump = soup.select_one(f'details.aioc-jump a[href="#{block["id"]}"]')

@@ -262,6 +262,9 @@ class CellDetail:
 
 @dataclass(frozen=True)
 class DetailGroup:
+    id: str
+    """``MATRIX-SECTION`` of the catalog section the group shows, or ``other``: the anchor of its list of
+    rows no report covers, so a link to it survives sections added or moved around it."""
     title: str
     cells: list[CellDetail]
 
@@ -338,10 +341,16 @@ def build_implementation(
             rows = [r for r in section.rows if r not in shown]
             shown.update(rows)
             if rows:
-                groups.append(DetailGroup(f"{matrix.title}: {section.title}", [detail(r) for r in rows]))
+                groups.append(
+                    DetailGroup(
+                        f"{matrix.id}-{section.id}",
+                        f"{matrix.title}: {section.title}",
+                        [detail(r) for r in rows],
+                    )
+                )
     others = sorted(row for (i, row) in cells if i == impl.id and row not in shown)
     if others:
-        groups.append(DetailGroup("Other rows", [detail(r) for r in others]))
+        groups.append(DetailGroup("other", "Other rows", [detail(r) for r in others]))
     reports = sorted(dataset.reports_of(impl.id), key=report_order, reverse=True)
     shown_rows = [d.row.id for group in groups for d in group.cells]
     return ImplementationView(
