@@ -13,7 +13,7 @@ For each size it prints:
   in that build (cold) and in a rebuild in the same process (warm, as under ``mkdocs serve``);
 - the ratio of the hook's time to the plain build, and the hook's time per report, which stays
   flat (or falls) while the cost grows linearly with the data;
-- the matrix page's size, raw and gzipped, and the size of the toggle script;
+- the largest matrix page's size, raw and gzipped, and the size of the toggle script;
 - at today's size, the whole ``mkdocs build`` in a new process with and without the hook, and where
   the difference goes: loading the config (which imports the hook and probes), the hook's events,
   Material's search parsing the pages, and the rest (more and larger pages to convert and theme);
@@ -24,7 +24,7 @@ For each size it prints:
   with the garbage collector paused around them, to show whether a caller (the hook) gains by it.
 
 Targets (issue 6): the hook adds under 10% to the plain build at today's size; under 5 s at 10,000
-reports; the matrix page under 150 KB gzipped; the toggle script under 5 KB. Issue 16: the cold load
+reports; every matrix page under 150 KB gzipped; the toggle script under 5 KB. Issue 16: the cold load
 at most 1.3x the floor; the hook's events at most 0.7x the plain build in a new process at today's
 size. The renderer keeps no HTML away from Markdown or search behind placeholders: its large blocks
 skip Markdown's raw-HTML parser through ``probes.site.raw_html``, and Material's search parses every
@@ -238,10 +238,25 @@ def best(runs: list[Timing]) -> Timing:
     return min(runs, key=lambda t: t.build)
 
 
-def page_sizes(site: Path) -> tuple[int, int]:
-    """The matrix page's size in bytes, raw and gzipped (level 9, as a server would send it)."""
-    raw = (site / "index.html").read_bytes()
-    return len(raw), len(gzip.compress(raw, compresslevel=9))
+def matrix_pages() -> list[str]:
+    """The built path of every page whose source holds a matrix marker (``<!-- aioc:matrix ID -->``)."""
+    pages = []
+    for source in sorted((ROOT / "docs").rglob("*.md")):
+        if "<!-- aioc:matrix " in source.read_text(encoding="utf-8"):
+            stem = source.relative_to(ROOT / "docs").with_suffix("")
+            pages.append("index.html" if stem.name == "index" else f"{stem.as_posix()}/index.html")
+    return pages
+
+
+def page_sizes(site: Path) -> tuple[str, int, int]:
+    """The largest matrix page when gzipped: its path and its size in bytes, raw and gzipped (level 9,
+    as a server would send it). Every page with a matrix counts, not only the first one."""
+    sizes = []
+    for name in matrix_pages():
+        raw = (site / name).read_bytes()
+        sizes.append((len(gzip.compress(raw, compresslevel=9)), len(raw), name))
+    gz, raw_size, name = max(sizes)
+    return name, raw_size, gz
 
 
 def kb(size: int) -> str:
@@ -401,9 +416,9 @@ def main(argv: list[str] | None = None) -> int:
             hooked = best([timing for _, timing in runs])
             timed_build(data, sites / "site", with_hook=True)  # as serve's first build
             warm = best([timed_build(data, sites / "site", with_hook=True) for _ in range(repeat)])
-            raw, gz = page_sizes(sites / "site")
+            largest, raw, gz = page_sizes(sites / "site")
             count = len(list((data / "reports").rglob("*.json")))
-            results.append((label, count, hooked, plain, gz, warm))
+            results.append((label, count, hooked, plain, gz, warm, largest))
             print(
                 f"{label:>7} {count:>7,} {implementations:>5} {plain.build:>5.2f}s {hooked.build:>8.2f}s"
                 f" {hooked.hook:>5.2f}s {warm.hook:>5.2f}s {hooked.hook / plain.build:>10.0%}"
@@ -440,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     print(floor_line)
     print()
     first, last = results[0], results[-1]
+    heaviest = max(results, key=lambda r: r[4])
     checks = [
         (
             "hook adds < 10% at today's size (its events against the plain in-process build)",
@@ -457,9 +473,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{last[2].hook:.2f} s (warm rebuild {last[5].hook:.2f} s)",
         ),
         (
-            "matrix page < 150 KB gzipped",
+            "every matrix page < 150 KB gzipped",
             all(r[4] < TARGET_PAGE_GZIP for r in results),
-            f"largest {kb(max(r[4] for r in results))}",
+            f"largest {kb(heaviest[4])} ({heaviest[6]} at {heaviest[0]})",
         ),
         ("toggle script < 5 KB", TOGGLES.stat().st_size < TARGET_SCRIPT, f"{TOGGLES.stat().st_size:,} bytes"),
         (
