@@ -7,9 +7,11 @@ import datetime as dt
 from conftest import DATA
 
 from probes.load.dataset import LoadedReport, load_dataset
+from probes.matrix.cells import cell_record
 from probes.matrix.exports import HISTORY_DIR, site_files
 from probes.matrix.history import implementation_history, timeline, timelines_of
 from probes.matrix.merge import merge
+from probes.matrix.tables import CellDetail
 from probes.model.report import Report
 from probes.model.status import Status
 
@@ -149,3 +151,45 @@ def test_a_note_stays_while_its_grade_stands_and_every_word_stays_in_the_history
     reports.append(loaded("own", "2026-04-01", [{"row": "chat.tools", "status": "pass", "footnote": "own"}]))
     cell = merge(reports)[("ollama", "chat.tools")]
     assert cell.note is cell.current, "the current result's own note wins"
+
+
+AT = {"today": dt.date(2026, 12, 1), "stale_after_days": None}
+
+
+def test_an_entry_s_fold_names_what_it_holds() -> None:
+    """The summary of a cell's fold on its implementation's page says what opening it shows: the
+    exchanges, the sources, the grades over time and the earlier words, each counted; nothing when a
+    report covers no such thing, and the entry then has no fold."""
+    reports = [
+        loaded("a", "2026-01-01", [{"row": "chat.n", "status": "deviation", "message": "one after another"}]),
+        loaded("b", "2026-01-08", [{"row": "chat.n", "status": "pass", "message": "two choices"}]),
+        loaded(
+            "c",
+            "2026-01-15",
+            [
+                {
+                    "row": "chat.n",
+                    "status": "deviation",
+                    "message": "one after another",
+                    "sources": ["https://example.org/a", "https://example.org/b"],
+                }
+            ],
+        ),
+    ]
+    dataset = load_dataset(DATA)
+    cell = merge(reports)[("ollama", "chat.n")]
+    record = cell_record("ollama", "chat.n", cell, **AT)
+    detail = CellDetail(dataset.row("chat.n"), record, cell, timeline(cell))
+    assert detail.sources == ["https://example.org/a", "https://example.org/b"], "the result's own first"
+    assert detail.folded == ["sources", "3 grades over time", "1 earlier word"]
+    first = merge(reports[:1])[("ollama", "chat.n")]
+    alone = CellDetail(
+        dataset.row("chat.n"), cell_record("ollama", "chat.n", first, **AT), first, timeline(first)
+    )
+    assert alone.sources == ["https://example.org/notes"] and alone.folded == ["source"], "the report's"
+    empty = CellDetail(dataset.row("chat.n"), cell_record("ollama", "chat.n", None, **AT), None)
+    assert empty.sources == [] and empty.folded == []
+    cells = merge(dataset.reports)
+    key, two = next((k, c) for k, c in cells.items() if len(c.current.result.evidence) == 2)
+    shown = CellDetail(dataset.row(key[1]), cell_record(*key, two, **AT), two, timeline(two))
+    assert shown.folded[0] == "2 exchanges", "a probed cell counts its exchanges first"

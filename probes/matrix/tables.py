@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from probes.load.dataset import Dataset, LoadedReport
 from probes.matrix.cells import CellRecord, cell_record
 from probes.matrix.history import Change, History, implementation_history, timeline
-from probes.matrix.merge import Cell, report_order
+from probes.matrix.merge import Cell, Said, report_order
 from probes.model.catalog import Matrix, Row, Section
 from probes.model.implementations import Implementation
 from probes.model.report import Origin
@@ -258,6 +259,38 @@ class CellDetail:
     view: CellRecord
     cell: Cell | None
     changes: list[Change] = field(default_factory=list)
+
+    @cached_property
+    def said(self) -> list[Said]:
+        """What earlier reports said of the cell that it does not show now (see :attr:`Cell.said`)."""
+        return self.cell.said if self.cell is not None else []
+
+    @property
+    def sources(self) -> list[str]:
+        """Where a reader can check the grade: the result's own sources, else its report's source."""
+        if self.cell is None:
+            return []
+        current = self.cell.current
+        if current.result.sources:
+            return [str(s) for s in current.result.sources]
+        return [str(current.report.source)] if current.report.source else []
+
+    @property
+    def folded(self) -> list[str]:
+        """What the entry's fold holds, in the words of its summary (``2 exchanges, source``); empty when
+        there is nothing to fold, and the entry then shows its provenance alone."""
+        if self.cell is None:
+            return []
+        parts = []
+        if evidence := len(self.cell.current.result.evidence):
+            parts.append(f"{evidence} exchange{'s' * (evidence != 1)}")
+        if sources := len(self.sources):
+            parts.append(f"source{'s' * (sources > 1)}")
+        if len(self.changes) > 1:
+            parts.append(f"{len(self.changes)} grades over time")
+        if said := len(self.said):
+            parts.append(f"{said} earlier word{'s' * (said != 1)}")
+        return parts
 
 
 @dataclass(frozen=True)
