@@ -23,6 +23,10 @@ For each size it prints:
   The ratio is the price of the loader's strictness (issue 16: at most 1.3x). Both are also timed
   with the garbage collector paused around them, to show whether a caller (the hook) gains by it.
 
+``--rev REV`` (repeatable) measures only the hook's events against the plain build in a new process,
+for the working tree and each revision (a ``git archive`` copy with its own data), the builds taking
+turns in one run: before and after on the same machine at the same moment.
+
 Targets (issue 6): the hook adds under 10% to the plain build at today's size; under 5 s at 10,000
 reports; every matrix page under 150 KB gzipped; the toggle script under 5 KB. Issue 16: the cold load
 at most 1.3x the floor; the hook's events at most 0.7x the plain build in a new process at today's
@@ -47,6 +51,7 @@ import math
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -263,17 +268,63 @@ def kb(size: int) -> str:
     return f"{size / 1024:,.1f} KB"
 
 
-def process_build(data_dir: Path, site_dir: Path, *, with_hook: bool) -> tuple[float, Timing]:
+def process_build(
+    data_dir: Path, site_dir: Path, *, with_hook: bool, tree: Path = ROOT
+) -> tuple[float, Timing]:
     """A whole ``mkdocs build`` in a new process, as in CI: its wall time (Python start, imports and
-    the build) and the build's own timing, reported by the child."""
-    command = [sys.executable, __file__, "--single", "hook" if with_hook else "plain"]
+    the build) and the build's own timing, reported by the child. ``tree`` is the copy of the
+    project whose benchmark, hook and ``probes`` the child runs (another revision's, for ``--rev``)."""
+    command = [
+        sys.executable,
+        str(tree / "scripts/bench_build.py"),
+        "--single",
+        "hook" if with_hook else "plain",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(tree)}  # before the editable install of this tree's probes
     began = time.perf_counter()
     child = subprocess.run(
-        [*command, str(data_dir), str(site_dir)], check=True, capture_output=True, text=True
+        [*command, str(data_dir), str(site_dir)], check=True, capture_output=True, text=True, env=env
     )
     wall = time.perf_counter() - began
     reported = json.loads(child.stdout.strip().splitlines()[-1])
-    return wall, Timing(**reported)
+    known = {f.name for f in dataclasses.fields(Timing)}  # an older revision may report fewer
+    return wall, Timing(**{name: value for name, value in reported.items() if name in known})
+
+
+def compare_revisions(revs: list[str], repeat: int) -> int:
+    """The hook's events against the plain build in a new process, at today's size, for the working
+    tree and each of ``revs`` (copied with ``git archive``, each with its own data), in one run: the
+    builds take turns, so the machine's ups and downs fall on every tree alike. Best and median of
+    ``repeat`` builds each."""
+    from bench_serve import copy_tree  # the same copy of the files a build reads
+
+    trees: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory(prefix="aioc-bench-rev-") as tmp:
+        for rev in [None, *revs]:
+            label = rev or "working tree"
+            trees[label] = Path(tmp) / (rev or "tree")
+            copy_tree(trees[label], rev)
+        hooked: dict[str, list[Timing]] = {label: [] for label in trees}
+        plain: dict[str, list[float]] = {label: [] for label in trees}
+        for _ in range(repeat):
+            for label, tree in trees.items():
+                hooked[label].append(
+                    process_build(tree / "data", tree / "site", with_hook=True, tree=tree)[1]
+                )
+                plain[label].append(process_build(tree / "data", tree / "p0", with_hook=False, tree=tree)[0])
+    print(
+        "the hook's events against the plain build in a new process, at each tree's own data,"
+        f" {repeat} builds each (target at most {TARGET_EVENTS_OVER_PROCESS}x):"
+    )
+    for label in trees:
+        events, without = [t.hook for t in hooked[label]], plain[label]
+        best, middle = min(events) / min(without), statistics.median(events) / statistics.median(without)
+        print(
+            f"  {label:<14} events best {min(events):.2f} s (median {statistics.median(events):.2f} s),"
+            f" plain process best {min(without):.2f} s (median {statistics.median(without):.2f} s):"
+            f" {best:.2f}x (medians {middle:.2f}x)"
+        )
+    return 0
 
 
 def parse_floor(data_dir: Path) -> dict[str, float]:
@@ -360,6 +411,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the cold load against its floor, at --max-reports (no site builds)",
     )
+    parser.add_argument(
+        "--rev",
+        action="append",
+        default=[],
+        metavar="REV",
+        help="only compare the hook's events against the plain process, for the working tree and REV"
+        " (repeatable), in one run",
+    )
     parser.add_argument("--single", nargs=3, metavar=("KIND", "DATA", "SITE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
@@ -373,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
         timing = timed_build(Path(args.single[1]), Path(args.single[2]), with_hook=args.single[0] == "hook")
         print(json.dumps(dataclasses.asdict(timing)))
         return 0
+
+    if args.rev:
+        return compare_revisions(args.rev, args.repeat)
 
     from probes.load.dataset import load_dataset
 
