@@ -3,12 +3,14 @@ sees: each page's Markdown converts to the same HTML with it, without it, and wi
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import cache
 from pathlib import Path
 
 import markdown
 import pytest
+from conftest import build_site, page, probed_report, write_json
 from mkdocs.config import load_config
 
 from probes.load.dataset import load_dataset
@@ -16,7 +18,8 @@ from probes.site.raw_html import CLOSE, OPEN, StashHtmlExtension
 from probes.site.render import Renderer
 
 ROOT = Path(__file__).resolve().parents[1]
-EXTENSIONS = ["toc", "attr_list", "md_in_html", "admonition", "footnotes", "tables"]
+EXTENSIONS = ["toc", "tables", "fenced_code", "attr_list", "md_in_html", "admonition", "footnotes"]
+"""What mkdocs.yml lists, after the three MkDocs always adds (toc, tables, fenced_code)."""
 
 
 @cache
@@ -101,3 +104,40 @@ def test_evidence_text_is_escaped_for_an_element_and_reads_the_same() -> None:
     reader.feed(escaped)
     reader.close()
     assert "".join(parsed) == body
+
+
+FENCED = (
+    "Here is the code you asked for:\n"
+    "```python\n"
+    'print("<b>hi</b>")  # & more\n'
+    "```\n"
+    "~~~\n"
+    "and a tilde fence\n"
+    "~~~\n"
+    "done"
+)
+"""A plain-text answer whose lines open and close Markdown code fences, as a server may send."""
+
+
+def test_evidence_with_code_fences_at_line_starts_reads_back_exactly(data_copy: Path, tmp_path: Path) -> None:
+    """Python-Markdown's fenced-code step rewrites ```` ``` ```` lines into code blocks wherever they
+    stand, raw HTML included; the matrices' blocks are stored before it runs, so an evidence body with
+    fences is shown exactly as the server sent it, not as a nested code block with its text escaped
+    twice. Built through the real site, as a reader gets it."""
+
+    run = "llama-cpp-fenced"
+    exchange = {
+        "label": "a plain-text answer",
+        "request": {"method": "POST", "path": "/v1/chat/completions", "body": '{"model": "m"}'},
+        "response": {"status": 200, "headers": {"content-type": "text/plain"}, "body": FENCED},
+    }
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
+    result = {"row": "chat.completions", "status": "pass", "message": "answered", "evidence": [exchange]}
+    write_json(
+        data_copy / f"reports/llama-cpp/{run}.json", probed_report(run, "llama-cpp", created, [result])
+    )
+    site = build_site(tmp_path / "site", data_copy)
+    cell = page(site, "implementations/llama-cpp/index.html").select_one('[id="cell-chat.completions"]')
+    received = cell.select("pre.aioc-received")
+    assert len(received) == 1 and received[0].find("pre") is None, "no code block inside the evidence"
+    assert received[0].get_text() == f"HTTP 200\ncontent-type: text/plain\n\n{FENCED}"

@@ -9,8 +9,10 @@ when it writes the page. Without this, Markdown's raw-HTML parser reads every ta
 57,000 on today's pages), and so does MkDocs' own scan for ids in raw HTML, which runs just before:
 both cost 0.8 s of a 2.8 s build. MkDocs' scan is what checks a Markdown link's ``#anchor`` inside a
 matrix (and reports a missing one only at its default ``info`` level); no page links into a matrix
-that way, so the block skips that scan too. If the comments were lost (another plugin dropping
-comments), Markdown would parse the same HTML the slow way: the page is the same.
+that way, so the block skips that scan too. It skips fenced code as well, which would otherwise turn
+a data line that starts with three backticks into a code block inside the page's HTML. If the
+comments were lost (another plugin dropping comments), Markdown would parse the same HTML the slow
+way: the page is the same, unless data holds such a line.
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from markdown.preprocessors import Preprocessor
 OPEN = "<!-- aioc:html -->"
 CLOSE = "<!-- /aioc:html -->"
 
-PRIORITY = 22
-"""Before MkDocs' scan for ids in raw HTML (21) and Markdown's raw-HTML parser (``html_block``, 20)."""
+PRIORITY = 26
+"""After Markdown's whitespace step (``normalize_whitespace``, 30), which strips the STX and ETX
+characters its store's placeholders are made of, so a placeholder must come after it; before fenced
+code (``fenced_code_block``, 25), which would rewrite any line of a block that opens a code fence (an
+evidence body may hold ```` ``` ````) into a code block of its own; and before MkDocs' scan for ids
+in raw HTML (21) and Markdown's raw-HTML parser (``html_block``, 20)."""
 
 
 class _StashHtml(Preprocessor):
