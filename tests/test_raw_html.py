@@ -1,5 +1,6 @@
 """The Markdown extension that passes the matrices' HTML blocks through unparsed changes nothing a reader
-sees: each page's Markdown converts to the same HTML with it, without it, and with its comments lost."""
+sees: each page's Markdown converts to the same HTML with it, without it, and with its comments lost;
+only data lines that open a code fence, which Markdown alone would rewrite, come through as they are."""
 
 from __future__ import annotations
 
