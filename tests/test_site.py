@@ -422,6 +422,47 @@ def test_share_bars_say_in_svg_and_in_words_what_the_cells_hold(site: Path) -> N
     assert {k for k in summary if k.startswith("summary-bar-responses-")}
 
 
+MARKDOWN_LOOKALIKE = "x | ] [y](https://e.org) *z* `c` \\ # { onclick=alert(1) }"
+"""A name or title that Markdown would read as a table cell break, the end of an image's text, a link,
+emphasis, code, an escape, a closing hash and attributes to set (attr_list)."""
+
+
+def test_names_and_titles_with_markdown_syntax_stay_text(data_copy: Path, build) -> None:
+    """An implementation's name and a catalog section's title reach Markdown (headings, the badge's
+    text, the badges table): each shows exactly as written, the badges stay, and no attribute is set."""
+    path = data_copy / "implementations.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    entries = document["implementations"] if isinstance(document, dict) else document
+    next(e for e in entries if e["id"] == "llama-cpp")["name"] = MARKDOWN_LOOKALIKE
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    catalog = data_copy / "catalog/endpoints.json"
+    text = catalog.read_text(encoding="utf-8")
+    assert text.count('"title": "Core surface"') == 1
+    catalog.write_text(
+        text.replace('"title": "Core surface"', json.dumps({"title": MARKDOWN_LOOKALIKE})[1:-1]),
+        encoding="utf-8",
+    )
+    site = build(data_copy)
+
+    def heading(tag) -> str:
+        return "".join(t for t in tag.find_all(string=True) if t.parent.get("class") != ["headerlink"])
+
+    impl = page(site, "implementations/llama-cpp/index.html")
+    assert heading(impl.select_one(".md-content h1")) == MARKDOWN_LOOKALIKE
+    assert impl.find("img", class_="aioc-badge")["alt"] == f"Share of ✅ cells for {MARKDOWN_LOOKALIKE}"
+    assert any(heading(h) == f"Compatibility matrix: {MARKDOWN_LOOKALIKE}" for h in impl.find_all("h2"))
+    assert heading(page(site, "index.html").find("h2", id="core-surface")) == MARKDOWN_LOOKALIKE
+    badges = page(site, "exports/index.html").select_one(
+        '.md-content a[href="../implementations/llama-cpp/"]'
+    )
+    row = badges.find_parent("tr")
+    assert badges.get_text() == MARKDOWN_LOOKALIKE and len(row.find_all("td")) == 2
+    assert row.find("img", class_="aioc-badge")["alt"] == f"Share of ✅ cells for {MARKDOWN_LOOKALIKE}"
+    for built in site.rglob("*.html"):
+        soup = page(site, str(built.relative_to(site)))
+        assert not [t.name for t in soup.find_all(True) if any(a.startswith("on") for a in t.attrs)], built
+
+
 def test_exports_page_shows_every_badge(site: Path) -> None:
     soup = page(site, "exports/index.html")
     sources = [img["src"] for img in soup.find_all("img", class_="aioc-badge")]

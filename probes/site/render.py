@@ -20,7 +20,9 @@ the implementation's own name from search results).
 
 Rendering uses the theme's Jinja environment; it does not autoescape, so the macros escape every
 value from data with ``|e`` and prose passes through :func:`probes.model.text.render_inline`,
-which never lets HTML through. The filters added here are pure functions of their argument.
+which never lets HTML through. A value written into Markdown itself (a heading, a badge's text, the
+badges table) goes through :func:`markdown_text`, so that Markdown reads it as text, not syntax. The
+filters added here are pure functions of their argument.
 """
 
 from __future__ import annotations
@@ -80,6 +82,20 @@ def text_content(value: str) -> Markup:
     return Markup(str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
+MARKDOWN_ESCAPABLE = frozenset("\\`*_{}[]()#+-.!|")
+"""What Python-Markdown reads after a backslash as the character itself (its ``ESCAPED_CHARS``, and
+``|``, which the tables extension adds), ``>`` left out: escaped for HTML it becomes ``&gt;``."""
+
+
+def markdown_text(value: str) -> Markup:
+    """``value`` as literal text in a line of Markdown: a heading, a link's or an image's text, a cell of
+    a Markdown table. Every character Markdown could read as syntax gets a backslash, then the text is
+    escaped for HTML. Without it a name or title from data is Markdown: ``]`` ends an image's alt text
+    (the badge is lost), ``|`` splits a table cell, and attr_list reads ``{ onclick=… }`` at the end of
+    a heading as attributes to set on it."""
+    return Markup(html.escape("".join(f"\\{c}" if c in MARKDOWN_ESCAPABLE else c for c in value)))
+
+
 class MarkerError(Exception):
     """A page names a matrix or implementation that the data does not define."""
 
@@ -119,6 +135,7 @@ class Renderer:
         env.filters["plain"] = plain
         env.filters["breakable"] = breakable
         env.filters["element_text"] = text_content
+        env.filters["markdown_text"] = markdown_text
         env.globals["aioc_passing"] = PASSING_DEFINITION
         return renderer
 
@@ -167,7 +184,7 @@ class Renderer:
         here = posixpath.dirname(page)
         lines = ["| Implementation | Badge |", "|---|---|"]
         for impl in self.dataset.implementations.values():
-            name = html.escape(impl.name)
+            name = markdown_text(impl.name)
             target = posixpath.relpath(implementation_page(impl.id), here or ".")
             svg = posixpath.relpath(f"{BADGES_DIR}/{impl.id}.svg", here or ".")
             image = f"![Share of ✅ cells for {name}]({svg}){{ .aioc-badge }}"
@@ -207,7 +224,7 @@ def implementation_page(impl_id: str) -> str:
 def implementation_markdown(dataset: Dataset, impl_id: str) -> str:
     """The Markdown source of a generated implementation page: a title and a marker."""
     impl = dataset.implementations[impl_id]
-    name = html.escape(impl.name)
+    name = markdown_text(impl.name)
     # A Markdown image, relative to this page's source, so that MkDocs checks and rewrites the link.
     badge = f"![Share of ✅ cells for {name}](../{BADGES_DIR}/{impl.id}.svg){{ .aioc-badge }}"
     note = (
