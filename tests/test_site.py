@@ -3,12 +3,13 @@ and what its search finds."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
 
 import pytest
-from conftest import build_site, page
+from conftest import build_site, page, probed_report, write_json
 from mkdocs.exceptions import Abort
 
 from probes.load.dataset import load_dataset
@@ -458,9 +459,56 @@ def test_names_and_titles_with_markdown_syntax_stay_text(data_copy: Path, build)
     row = badges.find_parent("tr")
     assert badges.get_text() == MARKDOWN_LOOKALIKE and len(row.find_all("td")) == 2
     assert row.find("img", class_="aioc-badge")["alt"] == f"Share of ✅ cells for {MARKDOWN_LOOKALIKE}"
+    assert_no_event_handler(site)
+
+
+def assert_no_event_handler(site: Path) -> None:
+    """No element of any built page has an ``on…`` attribute: the site sets none, so one there came
+    from data."""
     for built in site.rglob("*.html"):
         soup = page(site, str(built.relative_to(site)))
         assert not [t.name for t in soup.find_all(True) if any(a.startswith("on") for a in t.attrs)], built
+
+
+FENCE = "a note\n~~~ { onclick=alert(1) }\nfenced\n~~~\nmore"
+"""Prose whose lines open and close a code fence with attributes: Python-Markdown would make it a code
+block carrying ``onclick``, if it ever read the HTML that holds it."""
+
+
+def test_prose_that_looks_like_a_code_fence_stays_text(data_copy: Path, build) -> None:
+    """A report's footnote, an implementation's description and a section's intro may span lines; one
+    that opens and closes a fenced code block with attributes reads back as the text it is, on the
+    matrix and the implementation's page, with no code block and no attribute set."""
+    path = data_copy / "implementations.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    entries = document["implementations"] if isinstance(document, dict) else document
+    next(e for e in entries if e["id"] == "llama-cpp")["description"] = FENCE
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    catalog = data_copy / "catalog/responses.json"
+    matrices = json.loads(catalog.read_text(encoding="utf-8"))
+    section = next(m for m in matrices["matrices"] if m["id"] == "responses")["sections"][0]
+    section["intro"] = FENCE
+    catalog.write_text(json.dumps(matrices, indent=2, ensure_ascii=False), encoding="utf-8")
+    row = section["rows"][0]
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
+    exchange = {"request": {"method": "POST", "path": "/v1/responses"}, "response": {"status": 200}}
+    result = {"row": row, "status": "deviation", "message": "odd", "footnote": FENCE, "evidence": [exchange]}
+    write_json(
+        data_copy / "reports/llama-cpp/llama-cpp-fence.json",
+        probed_report("llama-cpp-fence", "llama-cpp", created, [result]),
+    )
+    site = build(data_copy)
+
+    matrix = page(site, "responses/index.html")
+    notes = matrix.select(".aioc-footnotes li")
+    assert [li.get_text() for li in notes] == [FENCE] and not notes[0].find("pre")
+    intro = matrix.find("h2", id=section["id"]).find_next_sibling()
+    assert intro.get_text() == FENCE and not intro.find("pre")
+    impl = page(site, "implementations/llama-cpp/index.html")
+    assert any(p.get_text() == FENCE for p in impl.select(".md-content p"))
+    assert any(FENCE in note.get_text() for note in impl.select(f'[id="cell-{row}"] .aioc-note'))
+    assert not impl.select(".md-content li pre, .md-content p pre, .aioc-cell-detail > pre")
+    assert_no_event_handler(site)
 
 
 def test_exports_page_shows_every_badge(site: Path) -> None:

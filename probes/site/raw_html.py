@@ -1,7 +1,7 @@
 """A Markdown extension that passes the matrices' HTML blocks through without parsing them.
 
-The macros in ``overrides/partials/aioc/matrix.html`` mark each large HTML block they write
-(tables, cell details) with a pair of comments, ``<!-- aioc:html -->`` and ``<!-- /aioc:html -->``,
+The macros in ``overrides/partials/aioc/matrix.html`` mark every HTML block they write (through
+their ``raw()`` macro) with a pair of comments, ``<!-- aioc:html -->`` and ``<!-- /aioc:html -->``,
 each on a line of its own. Before Python-Markdown looks for raw HTML, this preprocessor hands every
 such block to Markdown's own store of raw HTML (``md.htmlStash``, the place Markdown keeps HTML it
 must not touch) and leaves Markdown's placeholder in its stead; Markdown puts the block back as it is
@@ -9,10 +9,11 @@ when it writes the page. Without this, Markdown's raw-HTML parser reads every ta
 57,000 on today's pages), and so does MkDocs' own scan for ids in raw HTML, which runs just before:
 both cost 0.8 s of a 2.8 s build. MkDocs' scan is what checks a Markdown link's ``#anchor`` inside a
 matrix (and reports a missing one only at its default ``info`` level); no page links into a matrix
-that way, so the block skips that scan too. It skips fenced code as well, which would otherwise turn
-a data line that starts with three backticks into a code block inside the page's HTML. If the
-comments were lost (another plugin dropping comments), Markdown would parse the same HTML the slow
-way: the page is the same, unless data holds such a line.
+that way, so the block skips that scan too. It skips fenced code as well: a line of a note or an
+evidence body that opens a code fence would otherwise become a code block inside the page's HTML,
+with whatever attributes the fence names (``~~~ { onclick=… }``). If the comments were lost (another
+plugin dropping comments before Markdown runs), Markdown would parse the same HTML the slow way, and
+such a line would be Markdown again: keep the comments.
 """
 
 from __future__ import annotations

@@ -9,10 +9,11 @@ set aside and put back later, so no other plugin can lose part of a matrix, and 
 priority. Material's search reads the finished HTML; ``data-search-exclude``, its documented way to
 leave blocks out of the index, keeps cells, toggles and evidence out.
 
-The macros mark their large HTML blocks (tables, cell details) for :mod:`probes.site.raw_html`, a
-Markdown extension that hands them to Markdown's own raw-HTML store before MkDocs' id scan and
-Markdown's raw-HTML parser would read every tag of them (about 57,000); the page comes out the same
-either way, only faster (a whole ``mkdocs build`` measured 2.8 s without it, 2.0 s with it).
+The macros mark every HTML block they write for :mod:`probes.site.raw_html`, a Markdown extension
+that hands them to Markdown's own raw-HTML store before fenced code, MkDocs' id scan and Markdown's
+raw-HTML parser would read them: Markdown never reads text from data as its own syntax, and never
+parses the tables' tags (about 57,000; a whole ``mkdocs build`` measured 2.8 s without it, 2.0 s
+with it).
 Material's search still parses every page's HTML, the cells it leaves out included: that is the
 price of having no placeholders, about 0.7 s of the build at today's size (excluding the generated
 implementation pages from search with ``search: exclude`` would save it, and lose every message and
