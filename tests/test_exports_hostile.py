@@ -14,6 +14,7 @@ import functools
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,19 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from probes.load.dataset import Dataset, LoadedReport, load_dataset
-from probes.matrix.exports import CSV_FIELDS, CSV_PATH, HISTORY_DIR, HISTORY_FIELDS, JSON_PATH, site_files
+from probes.matrix.exports import (
+    BADGES_DIR,
+    CSV_FIELDS,
+    CSV_PATH,
+    HISTORY_DIR,
+    HISTORY_FIELDS,
+    JSON_PATH,
+    site_files,
+)
 from probes.matrix.merge import merge
 from probes.model.catalog import Catalog, Row
 from probes.model.implementations import Implementation
+from probes.model.redact import printable
 from probes.model.report import Report
 from probes.model.text import plain
 
@@ -212,9 +222,17 @@ def test_hostile_prose_is_defused_in_the_csv_and_escaped_in_the_json(
 
 @FAST
 @given(name=hostile(one_line=True, max_pieces=2).filter(lambda s: 0 < len(s) <= 60))
-def test_a_hostile_implementation_name_is_escaped_in_the_json(name: str) -> None:
-    document = check_json(exports_for("ok", name=name)[JSON_PATH])
+def test_a_hostile_implementation_name_is_escaped_in_the_json_and_the_badge(name: str) -> None:
+    """The JSON keeps the name as written; the badge is XML, which has no way at all to write most
+    control characters, so it shows the name as a terminal would (:func:`printable`) and stays an
+    image that an XML parser reads."""
+    files = exports_for("ok", name=name)
+    document = check_json(files[JSON_PATH])
     assert next(i["name"] for i in document["implementations"] if i["id"] == IMPL) == name
+    badge = ET.fromstring(files[f"{BADGES_DIR}/{IMPL}.svg"])
+    title = badge.find("{http://www.w3.org/2000/svg}title")
+    assert title is not None and title.text is not None
+    assert title.text.startswith(f"{printable(name)}: ")
 
 
 @pytest.mark.parametrize(

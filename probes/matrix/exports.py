@@ -24,6 +24,7 @@ from probes.matrix.cells import CellRecord, cell_record
 from probes.matrix.history import Change, timelines_of
 from probes.matrix.merge import Cell
 from probes.matrix.tables import columns_for
+from probes.model.redact import printable
 from probes.model.status import Status
 from probes.model.text import plain
 
@@ -265,7 +266,11 @@ def _text_width(text: str) -> int:
 
 
 def badge_svg(name: str, result: Score) -> str:
-    """A flat badge in the usual two-part shape: a label on the left, the share of ✅ on the right."""
+    """A flat badge in the usual two-part shape: a label on the left, the share of ✅ on the right.
+
+    The name goes in as a terminal would show it (:func:`printable`): an SVG file is XML, which has no
+    way to write most control characters, and one of them would leave an image no viewer can read."""
+    name = printable(name)
     percent = result.percent
     value = f"{percent}% pass" if percent is not None else "untested"
     colour = _NO_GRADE if percent is None else next(c for limit, c in _COLOURS if percent >= limit)
