@@ -317,3 +317,15 @@ def test_a_link_named_on_the_command_line_is_named_as_itself(data_copy: Path) ->
     code, lines, err = validate_lines(data_copy, link)
     assert code == 1 and "Traceback" not in err
     assert lines and all(line.startswith("data/reports/ollama/ollama-linked.json") for line in lines), lines
+
+
+def test_a_report_of_a_million_backticks_is_read_in_one_pass(data_copy: Path) -> None:
+    """Within the file limit, any text is checked in time proportional to its length: a note of a
+    million backticks (no closing run, so no code span) is valid, and both loaders say so well inside
+    their time limit. With a backreference pattern, 16,000 of them took 70 s and this never ended."""
+    report = a_report("ollama-backticks")
+    report["source_note"] = "`" * 1_000_000 + " see: the notes"
+    write_json(data_copy / "reports/ollama/ollama-backticks.json", report)
+    code, lines, err = validate_lines(data_copy)
+    built_code, built, built_err = build_lines(data_copy)
+    assert (code, built_code) == (0, 0), (lines, err, built, built_err)

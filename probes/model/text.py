@@ -16,15 +16,45 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from pydantic import AfterValidator
 
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+_BACKTICKS = re.compile(r"`+")
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!?]")
 _LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]*)")
 _SCRIPT_SCHEME = re.compile(r"\b(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
 
 
+def code_spans(text: str) -> list[tuple[int, int, int, int]]:
+    """Where ``text`` has inline code, as Markdown reads it: ``(start, end, inner_start, inner_end)`` of
+    each span, left to right. A run of backticks opens a span that the next run of the same length
+    closes; a run no later run matches is plain text.
+
+    One pass over the runs, so that any text is read in time proportional to its length: a pattern
+    with a backreference (``(`+)(.+?)\\1``) took 70 s over 16,000 backticks, and a report of 5 MB of
+    them would have stopped every build.
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    closer: list[int | None] = [None] * len(runs)
+    later: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1] - runs[index][0]
+        closer[index], later[length] = later.get(length), index
+    spans, index = [], 0
+    while index < len(runs):
+        match = closer[index]
+        if match is None:
+            index += 1
+            continue
+        spans.append((runs[index][0], runs[match][1], runs[index][1], runs[match][0]))
+        index = match + 1
+    return spans
+
+
 def _outside_code(text: str) -> str:
     """The text with inline code spans blanked out: code may show `<tags>`, prose may not."""
-    return _CODE_SPAN.sub(" ", text)
+    kept, done = [], 0
+    for start, end, _, _ in code_spans(text):
+        kept += [text[done:start], " "]
+        done = end
+    return "".join([*kept, text[done:]])
 
 
 def check_prose(value: str) -> str:
@@ -82,7 +112,6 @@ def render_inline(text: str | None) -> Markup:
 
 
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_CODE_SPAN_ON_A_LINE = re.compile(r"(`+)(.+?)\1")
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -92,4 +121,13 @@ def plain(text: str | None) -> str:
     if not text:
         return ""
     without_links = _MARKDOWN_LINK.sub(r"\1", text)
-    return _CODE_SPAN_ON_A_LINE.sub(r"\2", without_links).replace("**", "").strip()
+    return "\n".join(map(_code_unwrapped, without_links.split("\n"))).replace("**", "").strip()
+
+
+def _code_unwrapped(line: str) -> str:
+    """One line with each code span's backticks taken off and its text kept."""
+    kept, done = [], 0
+    for start, end, inner_start, inner_end in code_spans(line):
+        kept += [line[done:start], line[inner_start:inner_end]]
+        done = end
+    return "".join([*kept, line[done:]])
