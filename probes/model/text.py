@@ -111,7 +111,10 @@ def render_inline(text: str | None) -> Markup:
     return Markup(_MD.renderInline(text).strip())
 
 
-_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
+"""``[text](target)``, neither part holding a bracket of its own kind: so that a search from each ``[``
+ends at the next one, and any text is read in one pass (the pattern before ran from every ``[`` to the
+end of a text with no ``]``)."""
 
 
 @functools.lru_cache(maxsize=16_384)

@@ -53,7 +53,8 @@ MARKER = re.compile(r"<!--\s*aioc:(?P<kind>[a-z]+)\s+(?P<id>[a-z0-9._-]+)\s*-->"
 
 IMPLEMENTATIONS_DIR = "implementations"
 
-TAG = re.compile(r"(<[^>]*>)")
+TAG = re.compile(r"(<[^<>]*>)")
+"""A tag of rendered HTML; ``<`` cannot occur inside one, so no search runs past the next."""
 BREAK_AFTER = re.compile(r"(?<=[^./_\s])([./_])(?=[^./_\s])")
 """A name may break after ``.``, ``/`` or ``_`` between two other characters: never at its very start
 or end (a line of a lone ``/``), nor inside ``..``."""
