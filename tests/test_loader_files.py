@@ -9,6 +9,7 @@ must name the planted thing in one line, the same line, and nothing else.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -329,3 +330,21 @@ def test_a_report_of_a_million_backticks_is_read_in_one_pass(data_copy: Path) ->
     code, lines, err = validate_lines(data_copy)
     built_code, built, built_err = build_lines(data_copy)
     assert (code, built_code) == (0, 0), (lines, err, built, built_err)
+
+
+def test_a_file_with_twenty_thousand_problems_names_each_line_in_one_pass(data_copy: Path) -> None:
+    """Each problem keeps its line, and a file with thousands of them is located in one pass: finding
+    each path from the start of the file (``results[i]`` past ``i`` results) took two minutes for
+    8,000 and would not have finished within the time limit here."""
+    report = a_report("ollama-many")
+    report["results"] = [{"row": "embeddings", "status": "nope"}] * 20_000
+    path = data_copy / "reports/ollama/ollama-many.json"
+    path.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    text = path.read_text(encoding="utf-8").splitlines()
+    code, lines, err = validate_lines(data_copy, path)
+    assert code == 1 and "Traceback" not in err
+    found = [line for line in lines if ".status: Input should be" in line]
+    assert len(found) == 20_000
+    for index, line in enumerate(found[::997]):
+        number = int(line.split(":")[1])
+        assert f"results[{index * 997}].status" in line and '"status": "nope"' in text[number - 1], line

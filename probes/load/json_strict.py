@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from probes.load.jsonpos import duplicate_keys, line_of, location_at, odd_value, too_deep
+from probes.load.jsonpos import Locator, duplicate_keys, location_at, odd_value, too_deep
 from probes.load.problems import Problem, json_path
 
 MAX_DEPTH = 32
@@ -79,13 +79,14 @@ def decode(raw: bytes, shown: str) -> tuple[Any, str | None, list[Problem]]:
             message = "this key appears twice in one object — keep one"
             problems.append(Problem(shown, json_path(location), message, line))
     if _SURROGATE_ESCAPE.search(text):
+        lines = Locator(text)
         for location in _unwritable_strings(data):
             problems.append(
                 Problem(
                     shown,
                     json_path(location),
                     "holds an unpaired surrogate escape (\\ud800-\\udfff) — write the character itself",
-                    line_of(text, location),
+                    lines.line(location),
                 )
             )
     return data, text, problems

@@ -6,6 +6,7 @@ library's own string scanner. It only locates; validity is decided by ``json.loa
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterator
@@ -43,8 +44,9 @@ def _end_of_value(text: str, pos: int) -> int:
     return match.end() if match else pos + 1
 
 
-def _child(text: str, pos: int, key: int | str) -> int | None:
-    """Position of the member ``key`` of the container at ``pos``, or None."""
+def _members(text: str, pos: int) -> Iterator[tuple[int | str, int]]:
+    """``(key, position of its value)`` of each member of the container at ``pos``, in order: an
+    array's members are keyed by their index."""
     opening = text[pos]
     pos = _skip(text, pos + 1)
     index = 0
@@ -52,34 +54,65 @@ def _child(text: str, pos: int, key: int | str) -> int | None:
         if opening == "{":
             name, end = scanstring(text, pos + 1)
             pos = _skip(text, _skip(text, end) + 1)
-            if name == key:
-                return pos
-        elif index == key:
-            return pos
+            yield name, pos
+        else:
+            yield index, pos
         pos = _skip(text, _end_of_value(text, pos))
         if text[pos] == ",":
             pos = _skip(text, pos + 1)
         index += 1
-    return None
+
+
+class Locator:
+    """The lines of any number of JSON paths in one text, for a file with many problems.
+
+    Each container's members are found once and kept, and lines come from one index of the text's
+    newlines: thousands of problems in one file are located in one pass over it, where finding each
+    from the start (``results[7999]`` past 7,999 results) took two minutes for 8,000 of them.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._newlines = [m.start() for m in re.finditer("\n", text)]
+        self._members: dict[int, dict[int | str, int]] = {}
+
+    def line_at(self, pos: int) -> int:
+        """1-based line of the character at ``pos``."""
+        return bisect.bisect_left(self._newlines, pos) + 1
+
+    def _child(self, pos: int, key: int | str) -> int | None:
+        members = self._members.get(pos)
+        if members is None:
+            members = {}
+            for name, at in _members(self.text, pos):
+                members.setdefault(name, at)  # a repeated key: the first one, as json.loads reads it
+            self._members[pos] = members
+        return members.get(key)
+
+    def line(self, location: tuple[int | str, ...]) -> int | None:
+        """1-based line of the deepest part of ``location`` found (None if not even the root)."""
+        text = self.text
+        try:
+            pos = _skip(text, 0)
+            found = pos
+            for key in location:
+                if pos >= len(text) or text[pos] not in "[{":
+                    break
+                if (text[pos] == "[") != isinstance(key, int):
+                    break
+                child = self._child(pos, key)
+                if child is None:
+                    break
+                pos = found = child
+            return self.line_at(found)
+        except (IndexError, ValueError, RecursionError):
+            return None
 
 
 def line_of(text: str, location: tuple[int | str, ...]) -> int | None:
-    """1-based line of the deepest part of ``location`` found in ``text`` (None if not even the root)."""
-    try:
-        pos = _skip(text, 0)
-        found = pos
-        for key in location:
-            if pos >= len(text) or text[pos] not in "[{":
-                break
-            if (text[pos] == "[") != isinstance(key, int):
-                break
-            child = _child(text, pos, key)
-            if child is None:
-                break
-            pos = found = child
-        return text.count("\n", 0, found) + 1
-    except (IndexError, ValueError, RecursionError):
-        return None
+    """1-based line of the deepest part of ``location`` found in ``text`` (None if not even the root).
+    For one path; a :class:`Locator` finds many in one pass."""
+    return Locator(text).line(location)
 
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]|(?P<odd>NaN|-?Infinity|-?\d{1000,})')
@@ -141,7 +174,8 @@ def _walk(text: str) -> Iterator[tuple[str, tuple[int | str, ...], int]]:
 
 def duplicate_keys(text: str) -> list[tuple[tuple[int | str, ...], int]]:
     """Location and 1-based line of every key that repeats a key of the same object."""
-    return [(location, text.count("\n", 0, pos) + 1) for kind, location, pos in _walk(text) if kind == "dup"]
+    lines = Locator(text)
+    return [(location, lines.line_at(pos)) for kind, location, pos in _walk(text) if kind == "dup"]
 
 
 def too_deep(text: str, limit: int) -> tuple[tuple[int | str, ...], int] | None:

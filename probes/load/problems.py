@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from probes.load.jsonpos import line_of
+from probes.load.jsonpos import Locator
 
 
 @dataclass(frozen=True, order=True)
@@ -141,6 +141,7 @@ def validation_problems(
 ) -> list[Problem]:
     """Each pydantic error as one problem, with its line in ``text`` and a tip."""
     problems = []
+    lines = Locator(text) if text else None
     for error in exc.errors(include_url=False):
         location = tuple(error["loc"])
         message = error["msg"].removeprefix("Value error, ")
@@ -152,6 +153,6 @@ def validation_problems(
             tip = suggest(location[-1], field_names(model)) + (tip or "")
         if tip:
             message = f"{message} — {tip}"
-        line = line_of(text, location) if text else None
+        line = lines.line(location) if lines else None
         problems.append(Problem(shown, json_path(location), message, line))
     return problems

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import PurePosixPath
 
 from probes.load.files import REPORTS_DIR
-from probes.load.jsonpos import line_of
+from probes.load.jsonpos import Locator, line_of
 from probes.load.problems import Problem
 from probes.load.problems import suggest as _suggest
 from probes.model.catalog import Row
@@ -25,8 +25,10 @@ def check_report(
 ) -> list[Problem]:
     """The rules that need more than one file: known ids, a version, and no report from the future."""
 
+    lines = Locator(text) if text else None
+
     def line(*location: int | str) -> int | None:
-        return line_of(text, location) if text else None
+        return lines.line(location) if lines else None
 
     problems = []
     if implementations and report.implementation not in implementations:
