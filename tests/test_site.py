@@ -423,6 +423,15 @@ def test_share_bars_say_in_svg_and_in_words_what_the_cells_hold(site: Path) -> N
     assert {k for k in summary if k.startswith("summary-bar-responses-")}
 
 
+def set_implementation(data_dir: Path, impl_id: str, **fields: str) -> None:
+    """Change fields of one implementation in a data copy's implementations.json."""
+    path = data_dir / "implementations.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    entries = document["implementations"] if isinstance(document, dict) else document
+    next(e for e in entries if e["id"] == impl_id).update(fields)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
 MARKDOWN_LOOKALIKE = "x | ] [y](https://e.org) *z* `c` \\ # { onclick=alert(1) }"
 """A name or title that Markdown would read as a table cell break, the end of an image's text, a link,
 emphasis, code, an escape, a closing hash and attributes to set (attr_list)."""
@@ -431,11 +440,7 @@ emphasis, code, an escape, a closing hash and attributes to set (attr_list)."""
 def test_names_and_titles_with_markdown_syntax_stay_text(data_copy: Path, build) -> None:
     """An implementation's name and a catalog section's title reach Markdown (headings, the badge's
     text, the badges table): each shows exactly as written, the badges stay, and no attribute is set."""
-    path = data_copy / "implementations.json"
-    document = json.loads(path.read_text(encoding="utf-8"))
-    entries = document["implementations"] if isinstance(document, dict) else document
-    next(e for e in entries if e["id"] == "llama-cpp")["name"] = MARKDOWN_LOOKALIKE
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    set_implementation(data_copy, "llama-cpp", name=MARKDOWN_LOOKALIKE)
     catalog = data_copy / "catalog/endpoints.json"
     text = catalog.read_text(encoding="utf-8")
     assert text.count('"title": "Core surface"') == 1
@@ -479,11 +484,7 @@ def test_prose_that_looks_like_a_code_fence_stays_text(data_copy: Path, build) -
     """A report's footnote, an implementation's description and a section's intro may span lines; one
     that opens and closes a fenced code block with attributes reads back as the text it is, on the
     matrix and the implementation's page, with no code block and no attribute set."""
-    path = data_copy / "implementations.json"
-    document = json.loads(path.read_text(encoding="utf-8"))
-    entries = document["implementations"] if isinstance(document, dict) else document
-    next(e for e in entries if e["id"] == "llama-cpp")["description"] = FENCE
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    set_implementation(data_copy, "llama-cpp", description=FENCE)
     catalog = data_copy / "catalog/responses.json"
     matrices = json.loads(catalog.read_text(encoding="utf-8"))
     section = next(m for m in matrices["matrices"] if m["id"] == "responses")["sections"][0]
@@ -519,12 +520,7 @@ def test_exports_page_shows_every_badge(site: Path) -> None:
 
 def test_bar_titles_are_escaped(data_copy: Path, build) -> None:
     """An implementation's name is text: in an SVG title it is escaped, never markup."""
-    path = data_copy / "implementations.json"
-    document = json.loads(path.read_text(encoding="utf-8"))
-    entries = document["implementations"] if isinstance(document, dict) else document
-    entry = next(e for e in entries if e["id"] == "llama-cpp")
-    entry["name"] = 'llama "cpp" & co'
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    set_implementation(data_copy, "llama-cpp", name='llama "cpp" & co')
     html_text = (build(data_copy) / "overview/index.html").read_text(encoding="utf-8")
     assert "llama &#34;cpp&#34; &amp; co, Compatibility matrix" in html_text or (
         "llama &quot;cpp&quot; &amp; co, Compatibility matrix" in html_text
