@@ -265,7 +265,7 @@ class CellDetail:
         """What earlier reports said of the cell that it does not show now (see :attr:`Cell.said`)."""
         return self.cell.said if self.cell is not None else []
 
-    @property
+    @cached_property
     def sources(self) -> list[str]:
         """Where a reader can check the grade: the result's own sources, else its report's source."""
         if self.cell is None:
@@ -275,7 +275,7 @@ class CellDetail:
             return [str(s) for s in current.result.sources]
         return [str(current.report.source)] if current.report.source else []
 
-    @property
+    @cached_property
     def folded(self) -> list[str]:
         """What the entry's fold holds, in the words of its summary (``2 exchanges, source``); empty when
         there is nothing to fold, and the entry then shows its provenance alone."""

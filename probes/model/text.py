@@ -48,13 +48,19 @@ def code_spans(text: str) -> list[tuple[int, int, int, int]]:
     return spans
 
 
-def _outside_code(text: str) -> str:
-    """The text with inline code spans blanked out: code may show `<tags>`, prose may not."""
+def _code_replaced(text: str, *, keep_code: bool) -> str:
+    """The text with each code span replaced: by its text without the backticks (``keep_code``), or
+    by one space."""
     kept, done = [], 0
-    for start, end, _, _ in code_spans(text):
-        kept += [text[done:start], " "]
+    for start, end, inner_start, inner_end in code_spans(text):
+        kept += [text[done:start], text[inner_start:inner_end] if keep_code else " "]
         done = end
     return "".join([*kept, text[done:]])
+
+
+def _outside_code(text: str) -> str:
+    """The text with inline code spans blanked out: code may show `<tags>`, prose may not."""
+    return _code_replaced(text, keep_code=False)
 
 
 def check_prose(value: str) -> str:
@@ -124,13 +130,6 @@ def plain(text: str | None) -> str:
     if not text:
         return ""
     without_links = _MARKDOWN_LINK.sub(r"\1", text)
-    return "\n".join(map(_code_unwrapped, without_links.split("\n"))).replace("**", "").strip()
-
-
-def _code_unwrapped(line: str) -> str:
-    """One line with each code span's backticks taken off and its text kept."""
-    kept, done = [], 0
-    for start, end, inner_start, inner_end in code_spans(line):
-        kept += [line[done:start], line[inner_start:inner_end]]
-        done = end
-    return "".join([*kept, line[done:]])
+    # Code spans line by line: a title or message is one line, and a note's lines stay apart.
+    lines = (_code_replaced(line, keep_code=True) for line in without_links.split("\n"))
+    return "\n".join(lines).replace("**", "").strip()
